@@ -1,0 +1,53 @@
+# etlq — one entry point for newcomers and CI.
+#   make demo   start a local environment, run the ETL and the checks, write the Allure report
+#   make test   the project's own tests plus the smoke and regression suites
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ALLURE := .tools/node_modules/.bin/allure
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup demo test unit suites robot lint report allure bench clean
+
+setup: $(STAMP)
+
+# Re-run only when the dependency set changes; constraints.txt pins every package.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+# Allure command line (Java) from the npm registry, installed into .tools/.
+allure: $(ALLURE)
+$(ALLURE):
+	@mkdir -p .tools
+	npm install --silent --no-audit --no-fund --prefix .tools allure-commandline@2.46.1
+
+demo: setup allure
+	$(BIN)/etlq demo
+
+test: setup allure
+	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/python -m pytest suites -n $(PYTEST_WORKERS) -p no:cacheprovider --etlq-mode=local
+
+unit: setup
+	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS)
+
+robot: setup
+	$(BIN)/python -m robot --outputdir reports/robot --listener allure_robotframework:reports/allure-results robot/
+
+lint: setup
+	$(BIN)/ruff check etl harness fixtures suites tests bench
+	$(BIN)/mypy etl harness
+
+report: setup allure
+	$(BIN)/etlq report
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .tools .etlq reports/allure-results reports/allure-report
