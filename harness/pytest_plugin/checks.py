@@ -1,0 +1,111 @@
+"""Contract checks as pytest items: one parametrized item per ``CheckSpec``, id = the check id.
+
+A table's checks share one fused scan: the first item of a table runs ``run_table`` for every
+selected check of that table and caches the results for the session (per xdist worker; with
+``--dist loadgroup`` all items of a table land on the same worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from harness.checks.plan import plan_checks
+from harness.checks.results import CheckResult, CheckSpec
+from harness.checks.sql_engine import run_table
+from harness.contracts import Contract, load_contracts
+from harness.pytest_plugin.allure_labels import attach_result, label_check
+from harness.pytest_plugin.config import EtlqConfig
+from harness.pytest_plugin.outcome import record_warn
+from harness.pytest_plugin.render import failure_text, headline
+
+CHECK_FIXTURE = "etlq_check"
+PLAN_KEY = pytest.StashKey["Plan"]()
+# completeness: is everything there; quality: is what is there right.
+COMPLETENESS_KINDS = frozenset({"row_count", "freshness", "reconcile"})
+
+
+@dataclass(frozen=True)
+class Plan:
+    contracts: dict[str, Contract]  # by schema.table
+    specs: tuple[CheckSpec, ...]
+
+
+def load_plan(config: EtlqConfig) -> Plan:
+    """Contracts under ``config.contracts`` and every check they declare (``EtlqError`` if malformed)."""
+    contracts = load_contracts(config.contracts)
+    return Plan({c.table: c for c in contracts}, tuple(plan_checks(contracts)))
+
+
+def check_params(plan: Plan) -> list[object]:
+    """``pytest.param`` per check: id = check id, grouped per table for xdist, marked by category."""
+    params = []
+    for spec in plan.specs:
+        category = pytest.mark.completeness if spec.kind in COMPLETENESS_KINDS else pytest.mark.quality
+        params.append(pytest.param(spec, id=spec.id, marks=(pytest.mark.xdist_group(spec.table), category)))
+    return params
+
+
+def selected_specs(items: Iterable[pytest.Item]) -> dict[str, list[CheckSpec]]:
+    """The checks this session runs, per table, in collection order (after -k/-m deselection)."""
+    by_table: dict[str, list[CheckSpec]] = {}
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        spec = callspec.params.get(CHECK_FIXTURE) if callspec is not None else None
+        if isinstance(spec, CheckSpec) and spec not in by_table.setdefault(spec.table, []):
+            by_table[spec.table].append(spec)
+    return by_table
+
+
+@dataclass
+class TableResults:
+    """Session cache: each table's selected checks run in one ``run_table`` call, on first use."""
+
+    engine: Engine
+    plan: Plan
+    selected: dict[str, list[CheckSpec]]
+    _done: dict[str, dict[str, CheckResult]] = field(default_factory=dict)
+
+    def result(self, spec: CheckSpec) -> CheckResult:
+        if spec.table not in self._done:
+            specs = self.selected.get(spec.table) or [spec]
+            with self.engine.connect() as conn:
+                results = run_table(conn, self.plan.contracts[spec.table], specs)
+            self._done[spec.table] = {r.id: r for r in results}
+        found = self._done[spec.table].get(spec.id)
+        if found is None:  # selected after the table ran (not expected): run it alone
+            with self.engine.connect() as conn:
+                found = run_table(conn, self.plan.contracts[spec.table], [spec])[0]
+            self._done[spec.table][spec.id] = found
+        return found
+
+
+@dataclass(frozen=True)
+class CheckUnderTest:
+    """What a contract-check test receives: the spec, its result, and ``verify()``."""
+
+    spec: CheckSpec
+    result: CheckResult
+    contract_path: Path | None
+    warn_policy: str
+    node: pytest.Item
+
+    def verify(self) -> None:
+        """Pass, WARN (warn severity, policy ``report``), skip (not evaluated) or fail with the rows."""
+        __tracebackhide__ = True
+        result = self.result
+        label_check(result.id, result.table, result.kind, result.severity, self.contract_path)
+        if result.outcome == "passed":
+            return
+        attach_result(result)
+        if result.outcome == "not_evaluated":
+            pytest.skip(headline(result))
+        if result.severity == "warn" and self.warn_policy != "fail":
+            if self.warn_policy == "report":
+                record_warn(self.node, failure_text(result))
+            return
+        pytest.fail(failure_text(result), pytrace=False)
