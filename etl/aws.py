@@ -76,7 +76,9 @@ def database_url_from_secret(secret_id: str) -> str:
         secret = None
     if not isinstance(secret, dict):
         raise EtlInputError(f"secret {secret_id!r} is not a JSON object", "store the RDS secret JSON format")
-    missing = [k for k in ("host", "username", "password") if not secret.get(k)]
+    missing = [k for k in ("host", "username") if not secret.get(k)] + [
+        k for k in ("password",) if k not in secret
+    ]
     if missing:
         raise EtlInputError(
             f"secret {secret_id!r} lacks {', '.join(missing)}",
@@ -85,7 +87,7 @@ def database_url_from_secret(secret_id: str) -> str:
     engine = str(secret.get("engine", "postgres"))
     if not engine.startswith("postgres"):
         raise EtlInputError(f"secret {secret_id!r} is for engine {engine!r}, not postgres")
-    user, password = quote(str(secret["username"]), safe=""), quote(str(secret["password"]), safe="")
+    user, password = quote(str(secret["username"]), safe=""), quote(str(secret["password"] or ""), safe="")
     dbname = quote(str(secret.get("dbname") or "postgres"), safe="")
     return f"postgresql://{user}:{password}@{secret['host']}:{int(secret.get('port') or 5432)}/{dbname}"
 
@@ -117,7 +119,7 @@ def list_raw_files(s3: Any, bucket: str, source: str, run_date: date) -> list[Ra
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 for obj in page.get("Contents", []):
                     # Only direct children: run_date=D/sub/x.csv is not part of this partition.
-                    name = obj["Key"][len(prefix):]
+                    name = obj["Key"][len(prefix) :]
                     if name.lower().endswith(".csv") and "/" not in name:
                         files.append(RawFile(bucket, obj["Key"], int(obj["Size"])))
         except ClientError as exc:
@@ -130,7 +132,7 @@ def list_raw_files(s3: Any, bucket: str, source: str, run_date: date) -> list[Ra
             raise EtlInputError(f"cannot list s3://{bucket}/{prefix}: {exc} ({where()})") from None
     if not files:
         raise EtlInputError(
-            f"no raw files for source {source!r} and run date {run_date}: s3://{bucket}/{prefix}*.csv is empty",
+            f"no raw files for source {source!r} and run date {run_date}: no s3://{bucket}/{prefix}*.csv",
             f"land the {source} files under s3://{bucket}/{prefix}",
             "pass the --run_date the files were landed for",
         )

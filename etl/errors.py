@@ -18,6 +18,8 @@ class EtlError(Exception):
         self.fixes = fixes
         # Jobs that finished before the failure (set by etl.pipeline.run), for the summary.
         self.results: list[Any] = []
+        # Recorded in audit.job_runs.details of the failed run.
+        self.details: dict[str, Any] = {}
         super().__init__(what)
 
     def __str__(self) -> str:

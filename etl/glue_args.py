@@ -48,5 +48,7 @@ def resolve_options(
     missing = [n for n in required if n not in resolved]
     if missing:
         flags = " ".join(f"--{n} <value>" for n in missing)
-        raise EtlInputError(f"missing job argument(s): {', '.join('--' + n for n in missing)}", f"pass {flags}")
+        raise EtlInputError(
+            f"missing job argument(s): {', '.join('--' + n for n in missing)}", f"pass {flags}"
+        )
     return resolved

@@ -57,7 +57,8 @@ def find_allure(start: Path | None = None) -> Path:
     if on_path:
         return Path(on_path)
     raise EtlqError(
-        f"the Allure command line is not installed (looked for {ALLURE_BIN} in {here} and its parents, and on PATH)",
+        f"the Allure command line is not installed "
+        f"(looked for {ALLURE_BIN} in {here} and its parents, and on PATH)",
         "run `make allure` to install allure-commandline from npm into .tools/",
     )
 
@@ -99,14 +100,17 @@ def generate_report(
     statuses = count_statuses(results_dir)
     carried = carry_history(report_dir, results_dir)
     (results_dir / "categories.json").write_text(json.dumps(list(CATEGORIES), indent=2), encoding="utf-8")
-    # Allure writes into --output directly; generate next to it and swap, so a failed run keeps the old report.
+    # Allure writes into --output directly: generate next to it and swap, so a failure keeps the old report.
     staging = report_dir.with_name(report_dir.name + ".tmp")
     if staging.exists():
         shutil.rmtree(staging)
     try:
         proc = subprocess.run(
             [str(executable), "generate", str(results_dir), "--output", str(staging), "--clean"],
-            capture_output=True, text=True, check=False, timeout=300,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
         )
     except OSError as exc:
         raise EtlqError(f"cannot run {executable}: {exc}", "run `make allure` to reinstall it") from None

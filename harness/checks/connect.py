@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from harness.errors import ConnectionFailed, EtlqError
@@ -17,12 +17,23 @@ def db_reason(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
 
 
+def normalized_url(url: str) -> URL:
+    """``postgresql://`` means psycopg2 here: it is the driver etlq installs (SQLAlchemy 2.1
+    would otherwise pick psycopg 3)."""
+    parsed = make_url(url)
+    return (
+        parsed.set(drivername="postgresql+psycopg2")
+        if parsed.drivername in ("postgresql", "postgres")
+        else parsed
+    )
+
+
 def connect_engine(engine_or_url: Engine | str) -> tuple[Engine, bool]:
     """An Engine and whether we created it (and so must dispose of it)."""
     if isinstance(engine_or_url, Engine):
         return engine_or_url, False
     try:
-        return create_engine(make_url(engine_or_url)), True
+        return create_engine(normalized_url(engine_or_url)), True
     except (ArgumentError, ValueError) as exc:
         raise EtlqError(
             f"invalid database URL {engine_or_url!r}: {exc}", "use postgresql://user:pass@host:port/db"

@@ -32,22 +32,22 @@ def describe(result: CheckResult, **facts: Any) -> str:
     counted = _rows(failing, total)
     kind = spec.kind
     if kind == "not_null":
-        return f"{counted} have NULL {spec.column}"
+        return f"{counted} with NULL {spec.column}"
     if kind == "accepted_values":
-        return f"{counted} have {spec.column} outside {_values(p['values'])}"
+        return f"{counted} with {spec.column} outside {_values(p['values'])}"
     if kind == "range":
-        return f"{counted} have {spec.column} not {_bounds(p)}"
+        return f"{counted} with {spec.column} not {_bounds(p)}"
     if kind == "pattern":
-        return f"{counted} have {spec.column} not matching {p['pattern']!r}"
+        return f"{counted} with {spec.column} not matching {p['pattern']!r}"
     if kind == "expression":
-        return f"{counted} where ({p['expression']}) is not true"
+        return f"{counted} where ({' '.join(p['expression'].split())}) is not true"
     if kind == "unique":
         keys = facts.get("duplicate_keys")
         in_keys = f" ({keys} duplicated keys)" if keys else ""
-        return f"{counted} share their ({spec.column}) with another row{in_keys}"
+        return f"{counted} sharing their ({spec.column}) with another row{in_keys}"
     if kind == "foreign_key":
         ref = f"{p['ref_table']}({', '.join(p['ref_columns'])})"
-        return f"{counted} have ({spec.column}) with no match in {ref}"
+        return f"{counted} whose ({spec.column}) has no match in {ref}"
     if kind == "row_count":
         return f"{total} rows, expected {_bounds(p)}"
     if kind == "freshness":
@@ -59,6 +59,10 @@ def describe(result: CheckResult, **facts: Any) -> str:
     if kind == "reconcile":
         return _reconcile(result, facts)
     return result.message
+
+
+def _sql(value: Any) -> str:
+    return "NULL" if value is None else str(value)
 
 
 def _age(seconds: int) -> str:
@@ -73,12 +77,16 @@ def _reconcile(result: CheckResult, facts: dict[str, Any]) -> str:
     aspect = p["aspect"]
     source = p["source"]
     target = result.spec.table
+    if aspect in ("count", "sum") and "source" not in facts:  # an engine that only counts
+        return f"{aspect} differs between {source} and {target}" if result.failing else f"{aspect} matches"
     if aspect == "count":
-        return f"{source} has {facts['source']} rows, {target} has {facts['target']} (difference {result.failing})"
+        counts = f"{source} has {facts['source']} rows, {target} has {facts['target']}"
+        return f"{counts} (difference {result.failing})"
     if aspect == "sum":
         m = p["measure"]
         tolerance = f" (tolerance {p.get('tolerance', 0)})" if p.get("tolerance") else ""
-        return f"sum({m}): {source} {facts['source']}, {target} {facts['target']}, difference {facts['diff']}{tolerance}"
+        sums = f"sum({m}): {source} {_sql(facts['source'])}, {target} {_sql(facts['target'])}"
+        return f"{sums}, difference {facts['diff']}{tolerance}"
     if aspect == "missing_keys":
         return f"{_rows(result.failing).replace('row', 'key')} of {source} missing in {target}"
     return f"{_rows(result.failing).replace('row', 'key')} in {target} not in {source}"

@@ -86,6 +86,7 @@ def plan_contract(contract: Contract) -> list[CheckSpec]:
             "name": rec.name,
             "source": rec.source,
             "key": rec.key,
+            "measures": rec.measures,
             "source_filter": rec.source_filter,
             "target_filter": rec.target_filter,
         }

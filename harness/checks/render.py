@@ -34,7 +34,8 @@ def render_text(run: RunResult, *, show_passed: bool = True) -> str:
     lines = []
     for r in shown:
         lines.append(
-            f"{_MARK[r.outcome]:<5} {r.severity:<5} {_count(r):>{count_width}}  {r.id:<{id_width}}  {r.message}"
+            f"{_MARK[r.outcome]:<5} {r.severity:<5} {_count(r):>{count_width}}  "
+            f"{r.id:<{id_width}}  {r.message}"
         )
         if r.outcome == "failed" and r.sample:
             lines += [f"        {_row(row)}" for row in r.sample[:SAMPLE_ROWS_IN_TEXT]]

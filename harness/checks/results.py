@@ -147,8 +147,8 @@ def json_value(value: Any) -> Any:
     """A sample value as JSON: exact decimals as text, dates ISO, bytes base64."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else str(value)
+    if isinstance(value, Decimal):  # as text: a JSON number would round numeric(38,10)
+        return str(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, (uuid.UUID, dt.timedelta)):

@@ -71,7 +71,7 @@ def failing_condition(spec: CheckSpec, t: TableClause) -> ColumnElement[bool]:
     p = spec.params
     if spec.kind == "expression":
         return predicate(p["expression"]).is_not(true())
-    col = t.c[spec.column]
+    col = t.c[str(spec.column)]
     if spec.kind == "not_null":
         return col.is_(None)
     if spec.kind == "accepted_values":

@@ -1,7 +1,8 @@
 """The SQL engine: contracts run as a few statements per table on PostgreSQL.
 
 Per table: ONE fused scan for every row-level check, the row count and freshness; one
-GROUP BY per unique key; one anti-join per foreign key; one statement per reconcile aspect.
+GROUP BY per unique key; one anti-join per foreign key; per reconcile entry, one statement
+for the counts and sums of both sides and one EXCEPT each for missing and extra keys.
 Failing rows are fetched only for failed checks, capped. A missing table or column, or a
 statement the database rejects, becomes an ``error`` result, never an exception.
 """
@@ -12,6 +13,7 @@ import difflib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +24,7 @@ from harness.checks import sql_build as build
 from harness.checks.connect import connected, db_reason
 from harness.checks.messages import describe
 from harness.checks.plan import plan_checks
-from harness.checks.results import CheckResult, CheckSpec, RunResult
+from harness.checks.results import CheckResult, CheckSpec, Outcome, RunResult
 from harness.contracts.graph import parents_of
 from harness.contracts.model import Contract
 from harness.drift.catalog import Catalog, LiveTable, read_catalog
@@ -68,7 +70,7 @@ def _error(spec: CheckSpec, message: str, sql: str = "") -> CheckResult:
     return CheckResult(spec, "error", sql=sql, message=message)
 
 
-def _outcome(failing: int) -> str:
+def _outcome(failing: int) -> Outcome:
     return "failed" if failing else "passed"
 
 
@@ -104,8 +106,8 @@ def _own_columns(spec: CheckSpec) -> Sequence[str]:
 
 
 def _reconcile_columns(spec: CheckSpec) -> tuple[str, ...]:
-    measure = (spec.params["measure"],) if spec.params.get("measure") else ()
-    return tuple(spec.params["key"]) + measure
+    # all measures: the count and the sums of one reconcile entry share one statement
+    return tuple(spec.params["key"]) + tuple(spec.params.get("measures", ()))
 
 
 def run_table(
@@ -126,13 +128,7 @@ def run_table(
         catalog = read_catalog(conn, tables=[contract.table, *parents_of(contract)])
     live = catalog.get(contract.table)
     if live is None:
-        return [
-            _error(
-                s,
-                f"table {contract.table} does not exist",
-            )
-            for s in specs
-        ]
+        return [_error(s, f"table {contract.table} does not exist") for s in specs]
     runner = _Runner(conn, sample_limit)
     t = build.table_of(contract.table, live.column_names)
     order_by = [c for c in contract.primary_key if live.column(c)]
@@ -180,19 +176,16 @@ def _run_scan(
         return _run_one_by_one(runner, t, specs, order_by)
     row = rows[0]._mapping
     share = seconds / max(len(specs), 1)
-    return [_scan_result(runner, t, spec, i, row, sql, share, order_by) for i, spec in enumerate(specs)], row[
-        "total"
-    ]
+    results = [_scan_result(runner, t, spec, i, row, sql, share, order_by) for i, spec in enumerate(specs)]
+    return results, row["total"]
 
 
 def _run_one_by_one(
     runner: _Runner, t: TableClause, specs: Sequence[CheckSpec], order_by: Sequence[str]
 ) -> tuple[list[CheckResult], int | None]:
     total: int | None = None
-    try:
+    with suppress(_StatementFailed):
         total = runner.run(build.fused_scan(t, []))[0][0]._mapping["total"]
-    except _StatementFailed:
-        pass
     results = []
     for spec in specs:
         stmt = build.fused_scan(t, [spec])
@@ -218,7 +211,7 @@ def _scan_result(
     total = row["total"]
     if spec.kind in build.ROW_KINDS:
         failing = row[f"c{i}"]
-        result = CheckResult(spec, _outcome(failing), failing, total, sql=sql, duration_s=seconds)  # type: ignore[arg-type]
+        result = CheckResult(spec, _outcome(failing), failing, total, sql=sql, duration_s=seconds)
         if failing:
             result = result.with_(
                 sample=runner.sample(build.failing_rows(t, spec, order_by, runner.sample_limit))
@@ -226,7 +219,7 @@ def _scan_result(
     elif spec.kind == "row_count":
         low, high = spec.params.get("min"), spec.params.get("max")
         out = (low is not None and total < low) or (high is not None and total > high)
-        result = CheckResult(spec, _outcome(int(out)), int(out), total, sql=sql, duration_s=seconds)  # type: ignore[arg-type]
+        result = CheckResult(spec, _outcome(int(out)), int(out), total, sql=sql, duration_s=seconds)
     else:  # freshness
         stale = bool(row[f"stale_{i}"])
         newest = row[f"fresh_max_{i}"]
@@ -236,7 +229,7 @@ def _scan_result(
             int(stale),
             total,
             sql=sql,
-            duration_s=seconds,  # type: ignore[arg-type]
+            duration_s=seconds,
             sample=({spec.params["column"]: newest},) if stale else (),
         )
     return result.with_(message=describe(result))
@@ -247,7 +240,7 @@ def _run_unique(runner: _Runner, t: TableClause, spec: CheckSpec) -> CheckResult
     rows, sql, seconds = runner.run(build.duplicate_count(t, columns))
     row = rows[0]._mapping
     failing = int(row["failing"])
-    result = CheckResult(spec, _outcome(failing), failing, int(row["total"]), sql=sql, duration_s=seconds)  # type: ignore[arg-type]
+    result = CheckResult(spec, _outcome(failing), failing, int(row["total"]), sql=sql, duration_s=seconds)
     if failing:
         result = result.with_(sample=runner.sample(build.duplicate_sample(t, columns, runner.sample_limit)))
     return result.with_(message=describe(result, duplicate_keys=row["duplicate_keys"]))
@@ -264,7 +257,7 @@ def _run_foreign_key(
     parent = build.table_of(spec.params["ref_table"], catalog[spec.params["ref_table"]].column_names)
     rows, sql, seconds = runner.run(build.orphan_count(t, parent, spec.params))
     failing = rows[0]._mapping["failing"]
-    result = CheckResult(spec, _outcome(failing), failing, total, sql=sql, duration_s=seconds)  # type: ignore[arg-type]
+    result = CheckResult(spec, _outcome(failing), failing, total, sql=sql, duration_s=seconds)
     if failing:
         sample = runner.sample(build.orphan_sample(t, parent, spec.params, order_by, runner.sample_limit))
         result = result.with_(sample=sample)
@@ -274,10 +267,9 @@ def _run_foreign_key(
 def _difference(source: Any, target: Any, tolerance: float) -> tuple[Any, bool]:
     src, tgt = source or 0, target or 0
     if isinstance(src, Decimal) or isinstance(tgt, Decimal):
-        diff = Decimal(src) - Decimal(tgt)
-        return diff, abs(diff) > Decimal(repr(tolerance))
-    diff = src - tgt
-    return diff, abs(diff) > tolerance
+        exact = Decimal(src) - Decimal(tgt)
+        return exact, abs(exact) > Decimal(repr(tolerance))
+    return src - tgt, abs(src - tgt) > tolerance
 
 
 def _run_reconcile(
@@ -293,36 +285,30 @@ def _run_reconcile(
         diff = build.key_difference(source, t, p, missing=p["aspect"] == "missing_keys")
         rows, sql, seconds = runner.run(build.key_difference_count(diff))
         failing = rows[0]._mapping["failing"]
-        result = CheckResult(spec, _outcome(failing), failing, sql=sql, duration_s=seconds)  # type: ignore[arg-type]
+        result = CheckResult(spec, _outcome(failing), failing, sql=sql, duration_s=seconds)
         if failing:
             result = result.with_(
                 sample=runner.sample(build.key_difference_sample(diff, runner.sample_limit))
             )
         return result.with_(message=describe(result))
-    # count and every sum of one reconcile entry come from one statement, run once
-    measures = tuple(m for m in _measures_of(spec))
-    cache_key = f"{p['name']}:{measures}"
-    if cache_key not in totals_cache:
-        stmt = build.reconcile_totals(source, t, {**p, "measures": measures})
-        totals_cache[cache_key] = runner.run(stmt)
-    rows, sql, seconds = totals_cache[cache_key]
+    # the count and every sum of one reconcile entry come from one statement, run once
+    measures = tuple(p.get("measures", ()))
+    if p["name"] not in totals_cache:
+        totals_cache[p["name"]] = runner.run(build.reconcile_totals(source, t, p))
+    rows, sql, seconds = totals_cache[p["name"]]
     row = rows[0]._mapping
     if p["aspect"] == "count":
         failing = abs(row["source_count"] - row["target_count"])
         result = CheckResult(
             spec, _outcome(failing), failing, row["target_count"], sql=sql, duration_s=seconds
-        )  # type: ignore[arg-type]
+        )
         return result.with_(message=describe(result, source=row["source_count"], target=row["target_count"]))
     i = measures.index(p["measure"])
     diff, out = _difference(row[f"source_sum_{i}"], row[f"target_sum_{i}"], p.get("tolerance", 0.0))
-    result = CheckResult(spec, _outcome(int(out)), int(out), row["target_count"], sql=sql, duration_s=seconds)  # type: ignore[arg-type]
+    result = CheckResult(spec, _outcome(int(out)), int(out), row["target_count"], sql=sql, duration_s=seconds)
     return result.with_(
         message=describe(result, source=row[f"source_sum_{i}"], target=row[f"target_sum_{i}"], diff=diff)
     )
-
-
-def _measures_of(spec: CheckSpec) -> tuple[str, ...]:
-    return (spec.params["measure"],) if spec.params.get("measure") else ()
 
 
 def run_checks(

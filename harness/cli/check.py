@@ -7,8 +7,6 @@ usage, contract or connection error.
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
 from pathlib import Path
 
 from harness.errors import EtlqError
@@ -18,17 +16,9 @@ DEFAULT_CONTRACTS = "testdata/contracts"
 
 def database_url(explicit: str | None) -> str:
     """``--url``, else ``ETLQ_DATABASE_URL``, else the URL ``etlq env up`` wrote."""
-    if explicit:
-        return explicit
-    try:  # the env package may not be installed in every deployment of the harness
-        state = importlib.import_module("harness.env.state")
-    except ImportError:
-        state = None
-    if state is not None and hasattr(state, "resolve_database_url"):
-        return str(state.resolve_database_url(explicit))
-    if os.environ.get("ETLQ_DATABASE_URL"):
-        return os.environ["ETLQ_DATABASE_URL"]
-    raise EtlqError("no database URL", "pass --url", "set ETLQ_DATABASE_URL", "run `etlq env up`")
+    from harness.env.state import resolve_database_url
+
+    return resolve_database_url(explicit)
 
 
 def write_output(text: str, out: str | None) -> None:

@@ -19,12 +19,20 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("drift", help="compare live tables with contracts or a snapshot", description=__doc__)
+    parser = sub.add_parser(
+        "drift", help="compare live tables with contracts or a snapshot", description=__doc__
+    )
     parser.add_argument("--url", help="database URL (default: ETLQ_DATABASE_URL or `etlq env up`'s)")
-    parser.add_argument("--contracts", default=DEFAULT_CONTRACTS, help="contract directory or file (the baseline)")
+    parser.add_argument(
+        "--contracts", default=DEFAULT_CONTRACTS, help="contract directory or file (the baseline)"
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--save-snapshot", metavar="FILE", help="also save the live shape of the tables to FILE")
-    mode.add_argument("--snapshot", metavar="FILE", help="compare with FILE (from --save-snapshot), not contracts")
+    mode.add_argument(
+        "--save-snapshot", metavar="FILE", help="also save the live shape of the tables to FILE"
+    )
+    mode.add_argument(
+        "--snapshot", metavar="FILE", help="compare with FILE (from --save-snapshot), not contracts"
+    )
     parser.add_argument("--schema", action="append", default=[], help="only this schema (repeatable)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--out", help="write the report to this file instead of stdout")
@@ -40,8 +48,12 @@ def render_text(report: DriftReport) -> str:
         for change in table.changes:
             flag = "BREAK " if change.breaking else "change"
             where = f"{table.table}.{change.column}" if change.column else table.table
-            lines.append(f"{flag} {where}: {change.kind} (expected {change.expected}, actual {change.actual})")
-    lines.append(f"{len(report.tables)} tables: {report.breaking} breaking, {report.non_breaking} non-breaking changes")
+            lines.append(
+                f"{flag} {where}: {change.kind} (expected {change.expected}, actual {change.actual})"
+            )
+    lines.append(
+        f"{len(report.tables)} tables: {report.breaking} breaking, {report.non_breaking} non-breaking changes"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -58,10 +70,12 @@ def run(args: argparse.Namespace) -> int:
         if args.schema:
             contracts = [c for c in contracts if c.schema in args.schema]
         if args.save_snapshot:
-            saved = save_snapshot(url, args.save_snapshot, schemas=args.schema, tables=[c.table for c in contracts])
+            saved = save_snapshot(url, [*args.schema, *(c.table for c in contracts)], args.save_snapshot)
             print(f"saved the shape of {len(saved)} tables to {args.save_snapshot}", file=sys.stderr)
         elif not contracts:
-            raise EtlqError(f"{args.contracts}: no contracts to compare with", "pass --contracts DIR or --snapshot FILE")
+            raise EtlqError(
+                f"{args.contracts}: no contracts to compare with", "pass --contracts DIR or --snapshot FILE"
+            )
         report = diff_contracts(url, contracts)
     text = json.dumps(report.to_json(), indent=2) + "\n" if args.format == "json" else render_text(report)
     write_output(text, args.out)

@@ -11,9 +11,15 @@ from harness.report import DEFAULT_OUT, DEFAULT_RESULTS, generate_report
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("report", help="generate the Allure HTML report from reports/allure-results")
-    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
-                        help=f"Allure results folder (default {DEFAULT_RESULTS})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=DEFAULT_RESULTS,
+        help=f"Allure results folder (default {DEFAULT_RESULTS})",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})"
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(func=run)
 

@@ -195,7 +195,8 @@ def parse_checks(f: Source, checks: YMap, default: Severity, column_names: set[s
             if name not in column_names:
                 raise f.fail(
                     line,
-                    f"{what} names column {name!r}, which is not in 'columns'{close_match(name, column_names)}",
+                    f"{what} names column {name!r}, which is not in 'columns'"
+                    f"{close_match(name, column_names)}",
                 )
 
     if "row_count" in checks:
@@ -254,7 +255,8 @@ def parse_checks(f: Source, checks: YMap, default: Severity, column_names: set[s
             if match is None or not QUALIFIED.match(match.group("table")) or not all(ref_cols):
                 raise f.fail(
                     ref_line,
-                    f"'references' {context} must be 'schema.table(col1, col2)', got {describe(item['references'])}",
+                    f"'references' {context} must be 'schema.table(col1, col2)', "
+                    f"got {describe(item['references'])}",
                 )
             if len(ref_cols) != len(names):
                 raise f.fail(
@@ -303,13 +305,14 @@ def parse_reconcile(
             raise f.fail(
                 item.key_lines["source"], f"'source' {context} must be 'schema.table', got {source!r}"
             )
-        key = f.name_list(item, "key", context)
+        key_columns = f.name_list(item, "key", context)
         measures = f.name_list(item, "measures", context) if "measures" in item else ()
-        for col in key + measures:
+        for col in key_columns + measures:
             if col not in column_names:
                 raise f.fail(
                     line,
-                    f"reconcile {name!r} names column {col!r}, which is not in 'columns'{close_match(col, column_names)}",
+                    f"reconcile {name!r} names column {col!r}, which is not in 'columns'"
+                    f"{close_match(col, column_names)}",
                 )
         filters = {
             k: f.typed(item, k, (str,), "an SQL predicate (text) or null", context)
@@ -325,7 +328,7 @@ def parse_reconcile(
             Reconcile(
                 name,
                 source,
-                key,
+                key_columns,
                 measures,
                 filters["source_filter"],
                 filters["target_filter"],

@@ -69,8 +69,10 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 def normalize_type(spelled: str) -> str | None:
     """``varchar(200)`` -> ``character varying(200)``; None when the text is not a type name."""
+    if '"' in spelled:  # format_type() quotes user-defined types with capitals: keep them as printed
+        return spelled.strip()
     text = " ".join(spelled.strip().lower().split())
-    if not text or not re.fullmatch(r"[a-z0-9_ ,()\[\]]+", text):
+    if not text or not re.fullmatch(r"[a-z0-9_ ,.()\[\]]+", text):
         return None
     array = ""
     while text.endswith("[]"):
@@ -84,7 +86,7 @@ def normalize_type(spelled: str) -> str | None:
         return f"{_WITH_MODIFIER[match.group('base')]}({args}){array}"
     if _TIMESTAMP_P.match(text):
         return text + array
-    if re.fullmatch(r"[a-z_][a-z0-9_]*( [a-z_][a-z0-9_]*)*", text):
+    if re.fullmatch(r"([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*( [a-z_][a-z0-9_]*)*", text):
         return text + array  # uuid, text, date, jsonb, interval, user-defined enums, ...
     return None
 

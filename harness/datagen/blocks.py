@@ -35,7 +35,9 @@ class Context:
 
 def block_rng(seed: int, source: str, block: int, stream: int) -> np.random.Generator:
     """Independent stream per (seed, source, block, purpose): 0 clean rows, 1 defect rows, 2 choices."""
-    return np.random.Generator(np.random.Philox(np.random.SeedSequence([seed, zlib.crc32(source.encode()), block, stream])))
+    return np.random.Generator(
+        np.random.Philox(np.random.SeedSequence([seed, zlib.crc32(source.encode()), block, stream]))
+    )
 
 
 def block_bounds(plan: SourcePlan, block: int) -> tuple[int, int]:
@@ -50,7 +52,12 @@ def fresh_entity(plan: SourcePlan, block: int, count: int) -> np.ndarray:
 
 def orphan_entity(plan: SourcePlan, child_block: int, count: int) -> np.ndarray:
     """Parent indices beyond every clean and fresh row: keys that exist nowhere."""
-    return 2 * plan.blocks * BLOCK_ROWS + child_block * BLOCK_ROWS + 10_000_000 + np.arange(count, dtype=np.int64)
+    return (
+        2 * plan.blocks * BLOCK_ROWS
+        + child_block * BLOCK_ROWS
+        + 10_000_000
+        + np.arange(count, dtype=np.int64)
+    )
 
 
 def key_values(plan: SourcePlan, spec: ValueSpec, entity: np.ndarray, seed: int) -> pa.Array:
@@ -80,11 +87,15 @@ def template_rows(plan: SourcePlan, ctx: Context, block: int, count: int) -> dic
         far = ctx.cal.first_day - FAR_PAST_DAYS - block * BLOCK_ROWS - np.arange(count)
         return _coverage(plan, ctx, rng, entity, far)
     if plan.shape == "events":
-        return _with_events(plan, ctx, rng, _rows(plan, ctx, rng, entity, block), np.ones(count, dtype=np.int64))
+        return _with_events(
+            plan, ctx, rng, _rows(plan, ctx, rng, entity, block), np.ones(count, dtype=np.int64)
+        )
     return _rows(plan, ctx, rng, entity, block)
 
 
-def _rows(plan: SourcePlan, ctx: Context, rng: np.random.Generator, entity: np.ndarray, block: int) -> dict[str, pa.Array]:
+def _rows(
+    plan: SourcePlan, ctx: Context, rng: np.random.Generator, entity: np.ndarray, block: int
+) -> dict[str, pa.Array]:
     out: dict[str, pa.Array] = {}
     for spec in plan.specs:
         if spec.name in plan.key[:1] and plan.shape != "coverage":
@@ -101,20 +112,27 @@ def _rows(plan: SourcePlan, ctx: Context, rng: np.random.Generator, entity: np.n
     return out
 
 
-def _events(plan: SourcePlan, ctx: Context, rng: np.random.Generator, start: int, n: int, block: int) -> dict[str, pa.Array]:
+def _events(
+    plan: SourcePlan, ctx: Context, rng: np.random.Generator, start: int, n: int, block: int
+) -> dict[str, pa.Array]:
     """Orders with 1-3 events each, adjacent in the file; an order's id is its first row's index."""
-    counts = rng.choice(np.array(EVENTS_PER_ORDER), size=n, p=EVENTS_SHARE)
+    counts = rng.choice(np.array(EVENTS_PER_ORDER), size=max(n, 1), p=EVENTS_SHARE)
     ends = np.cumsum(counts)
-    orders = int(np.searchsorted(ends, n)) + 1 if n else 0
-    counts = counts[:orders]
-    counts[-1:] -= max(0, int(ends[orders - 1]) - n) if orders else 0
+    orders = int(np.searchsorted(ends, n)) + 1  # the first order whose events reach row n
+    counts = counts[:orders].copy()
+    counts[-1] -= int(ends[orders - 1]) - n  # the block's last order keeps only the events that fit
     first_rows = start + np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     per_order = _rows(plan, ctx, rng, first_rows, block)
     return _with_events(plan, ctx, rng, per_order, counts)
 
 
-def _with_events(plan: SourcePlan, ctx: Context, rng: np.random.Generator, per_order: dict[str, pa.Array],
-                 counts: np.ndarray) -> dict[str, pa.Array]:  # fmt: skip
+def _with_events(
+    plan: SourcePlan,
+    ctx: Context,
+    rng: np.random.Generator,
+    per_order: dict[str, pa.Array],
+    counts: np.ndarray,
+) -> dict[str, pa.Array]:
     """Repeat each order's attributes per event; event time rises, status walks the lifecycle."""
     orders = len(counts)
     total = int(counts.sum())
@@ -136,7 +154,9 @@ def _with_events(plan: SourcePlan, ctx: Context, rng: np.random.Generator, per_o
     return out
 
 
-def _lifecycle(accepted: tuple[str, ...], rng: np.random.Generator, counts: np.ndarray, step: np.ndarray) -> pa.Array:
+def _lifecycle(
+    accepted: tuple[str, ...], rng: np.random.Generator, counts: np.ndarray, step: np.ndarray
+) -> pa.Array:
     """Event k takes the k-th accepted value; some orders end on the last one (CANCELLED)."""
     steps = accepted[:-1] if len(accepted) >= 4 else accepted
     index = np.minimum(step, len(steps) - 1)
@@ -147,8 +167,9 @@ def _lifecycle(accepted: tuple[str, ...], rng: np.random.Generator, counts: np.n
     return pa.array(accepted, type=pa.string()).take(pa.array(index))
 
 
-def _coverage(plan: SourcePlan, ctx: Context, rng: np.random.Generator, entity: np.ndarray,
-              far_days: np.ndarray | None) -> dict[str, pa.Array]:  # fmt: skip
+def _coverage(
+    plan: SourcePlan, ctx: Context, rng: np.random.Generator, entity: np.ndarray, far_days: np.ndarray | None
+) -> dict[str, pa.Array]:
     """Every combination of the key domains once (all days x all currencies), in key order."""
     out: dict[str, pa.Array] = {}
     radix = entity.copy()
@@ -157,7 +178,9 @@ def _coverage(plan: SourcePlan, ctx: Context, rng: np.random.Generator, entity: 
         digit = radix % len(domain)
         radix //= len(domain)
         if isinstance(domain[0], int) and plan.spec(name).kind == "date":
-            days = np.asarray(domain, dtype=np.int32)[digit] if far_days is None else far_days.astype(np.int32)
+            days = (
+                np.asarray(domain, dtype=np.int32)[digit] if far_days is None else far_days.astype(np.int32)
+            )
             out[name] = pa.array(days, type=pa.date32())
         else:
             out[name] = pa.array([str(v) for v in domain], type=pa.string()).take(pa.array(digit))
@@ -171,7 +194,9 @@ def _coverage(plan: SourcePlan, ctx: Context, rng: np.random.Generator, entity: 
 def _fx_rates(plan: SourcePlan, out: dict[str, pa.Array], seed: int) -> None:
     """A ``*rate*`` number beside a currency and a day is an FX rate: near the real level, USD = 1."""
     rate_cols = [s for s in plan.specs if "rate" in s.name.lower() and s.kind in {"decimal", "float"}]
-    currency = next((s.name for s in plan.specs if s.semantic == "currency" or "currency" in s.name.lower()), None)
+    currency = next(
+        (s.name for s in plan.specs if s.semantic == "currency" or "currency" in s.name.lower()), None
+    )
     day = next((s.name for s in plan.specs if s.kind == "date"), None)
     if not rate_cols or currency is None or day is None:
         return
@@ -185,4 +210,6 @@ def _fx_rates(plan: SourcePlan, out: dict[str, pa.Array], seed: int) -> None:
         if spec.kind == "float":
             out[spec.name] = pa.array(np.round(rate, 6))
         else:
-            out[spec.name] = decimal_array(np.round(rate * 10**spec.scale).astype(np.int64), spec.precision, spec.scale)
+            out[spec.name] = decimal_array(
+                np.round(rate * 10**spec.scale).astype(np.int64), spec.precision, spec.scale
+            )

@@ -84,7 +84,9 @@ def _quantifier(body: str, i: int, pattern: str, column: str) -> tuple[int, int,
     if ch == "{":
         end = body.find("}", i)
         parts = body[i + 1 : end].split(",") if end > 0 else []
-        if not parts or not all(p.strip().isdigit() or (k == 1 and not p.strip()) for k, p in enumerate(parts)):
+        if not parts or not all(
+            p.strip().isdigit() or (k == 1 and not p.strip()) for k, p in enumerate(parts)
+        ):
             raise _unsupported(pattern, column)
         least = int(parts[0])
         most = least if len(parts) == 1 else (int(parts[1]) if parts[1].strip() else least + _OPEN_MAX)

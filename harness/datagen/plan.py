@@ -67,7 +67,11 @@ class SourcePlan:
 
 
 def table_feeds_source(table: str, source: str) -> bool:
-    """``silver.order_events``, ``gold.fact_orders`` are built from ``orders``; ``gold.dim_fx`` from ``fx_rates``."""
+    """Whether ``table`` is built from raw ``source``, judged by name.
+
+    ``silver.order_events`` and ``gold.fact_orders`` come from ``orders``, ``gold.dim_fx`` from
+    ``fx_rates``: a ``dim_``/``fact_`` prefix dropped, singular or plural, or a prefix of the source.
+    """
     stem = re.sub(r"^(dim|fact|stg|raw)_", "", table.split(".", 1)[1])
     singular = source[:-1] if source.endswith("s") else source
     return stem in {source, singular} or stem.startswith(singular + "_") or source.startswith(stem + "_")
@@ -75,11 +79,17 @@ def table_feeds_source(table: str, source: str) -> bool:
 
 def lineage(contracts: Sequence[Contract], source: str) -> list[Contract]:
     """The contracts of tables built from ``source``, staging first, then silver, then gold."""
-    fed = [c for c in contracts if c.raw_source == source or (c.raw_source is None and table_feeds_source(c.table, source))]
+    fed = [
+        c
+        for c in contracts
+        if c.raw_source == source or (c.raw_source is None and table_feeds_source(c.table, source))
+    ]
     return sorted(fed, key=lambda c: (LAYERS.index(c.schema) if c.schema in LAYERS else len(LAYERS), c.table))
 
 
-def build_plans(contracts: Sequence[Contract], rows: int, cal: Calendar, tables: str | None = None) -> list[SourcePlan]:
+def build_plans(
+    contracts: Sequence[Contract], rows: int, cal: Calendar, tables: str | None = None
+) -> list[SourcePlan]:
     """Parents first; row counts, keys and coverage domains filled in."""
     if rows < 1:
         raise EtlqError(f"--rows must be at least 1, got {rows}")
@@ -87,7 +97,9 @@ def build_plans(contracts: Sequence[Contract], rows: int, cal: Calendar, tables:
     for c in contracts:
         if c.raw_source:
             cols = tuple(col for col in c.columns if col.origin == "source")
-            selected.append((c.raw_source, c, cols, f"raw/{c.raw_source}/run_date={cal.run_date}/{c.raw_source}"))
+            selected.append(
+                (c.raw_source, c, cols, f"raw/{c.raw_source}/run_date={cal.run_date}/{c.raw_source}")
+            )
         elif tables and fnmatch.fnmatch(c.table, tables):
             selected.append((c.table, c, c.columns, f"{c.schema}/{c.name}"))
     if not selected:
@@ -105,7 +117,9 @@ def build_plans(contracts: Sequence[Contract], rows: int, cal: Calendar, tables:
     return [plans[name] for name in ordered]
 
 
-def _relations(contracts: Sequence[Contract], selected: list, names: dict[str, tuple[Column, ...]]) -> list[Relation]:
+def _relations(
+    contracts: Sequence[Contract], selected: list, names: dict[str, tuple[Column, ...]]
+) -> list[Relation]:
     by_table = {c.table: name for name, c, _, _ in selected}
     found: dict[tuple, Relation] = {}
     ordered = sorted(contracts, key=lambda c: LAYERS.index(c.schema) if c.schema in LAYERS else len(LAYERS))
@@ -115,43 +129,85 @@ def _relations(contracts: Sequence[Contract], selected: list, names: dict[str, t
                 if child == parent:
                     continue
                 check = f"{contract.table}::foreign_key[{','.join(fk.columns)}]"
-                found.setdefault((child, fk.columns, parent), Relation(child, fk.columns, parent, fk.ref_columns, check))
+                found.setdefault(
+                    (child, fk.columns, parent), Relation(child, fk.columns, parent, fk.ref_columns, check)
+                )
     return list(found.values())
 
 
-def _fk_sources(contract: Contract, fk: ForeignKey, by_table: dict[str, str], names: dict) -> list[tuple[str, str]]:
-    if contract.table in by_table and fk.ref_table in by_table:
-        return [(by_table[contract.table], by_table[fk.ref_table])]
+def _fk_sources(
+    contract: Contract, fk: ForeignKey, by_table: dict[str, str], names: dict
+) -> list[tuple[str, str]]:
+    found = []
+    if contract.table in by_table and fk.ref_table in by_table:  # both generated as tables (--tables)
+        found.append((by_table[contract.table], by_table[fk.ref_table]))
 
     def has(source: str, cols: tuple[str, ...]) -> bool:
         return set(cols) <= {c.name for c in names[source]}
 
-    children = [s for s in names if "." not in s and table_feeds_source(contract.table, s) and has(s, fk.columns)]
-    parents = [s for s in names if "." not in s and table_feeds_source(fk.ref_table, s) and has(s, fk.ref_columns)]
-    return [(c, p) for c in children for p in parents]
+    children = [
+        s for s in names if "." not in s and table_feeds_source(contract.table, s) and has(s, fk.columns)
+    ]
+    parents = [
+        s for s in names if "." not in s and table_feeds_source(fk.ref_table, s) and has(s, fk.ref_columns)
+    ]
+    return found + [(c, p) for c in children for p in parents]
 
 
-def _plan(name: str, contract: Contract, cols: tuple[Column, ...], path: str, relations: list[Relation],
-          contracts: Sequence[Contract]) -> SourcePlan:  # fmt: skip
+def _plan(
+    name: str,
+    contract: Contract,
+    cols: tuple[Column, ...],
+    path: str,
+    relations: list[Relation],
+    contracts: Sequence[Contract],
+) -> SourcePlan:
+    downstream = lineage(contracts, name) if "." not in name else [contract]
+    cols = tuple(_with_downstream_values(c, downstream) for c in cols)
     mine = tuple(r for r in relations if r.child == name)
     as_parent = [r for r in relations if r.parent == name]
     fk_cols = {c for r in mine for c in r.child_columns}
     event = next((c.name for c in cols if c.type.startswith("timestamp") and "event" in c.name.lower()), None)
     key = _key(contract, cols, as_parent)
+    if key and tuple(contract.primary_key) == key[:1]:
+        event = None  # one row per key (gold.fact_orders.last_event_ts): not an event stream
     shape: Shape = "plain"
-    if any(len(r.parent_columns) > 1 for r in as_parent):
-        shape = "coverage"
+    dated_key = len(key) == 1 and next(c for c in cols if c.name == key[0]).type == "date"
+    if any(len(r.parent_columns) > 1 for r in as_parent) or dated_key:
+        shape = "coverage"  # every value of the key's domain once: each day (and currency)
     elif event and key:
         shape = "events"
     elif key:
         shape = "keyed"
-    lifecycle = next((c.name for c in cols if c.accepted and len(c.accepted.value) >= 3), None) if event else None
+    lifecycle = (
+        next((c.name for c in cols if c.accepted and len(c.accepted.value) >= 3), None) if event else None
+    )
     date_col = next((c.name for c in cols if c.type == "date" and c.name not in key), None) if event else None
     fixed = set(key) | fk_cols | {event, lifecycle, date_col}
-    downstream = lineage(contracts, name) if "." not in name else [contract]
     specs = tuple(spec_for(c, NULL_SHARE if _may_be_null(c, fixed, downstream) else 0.0) for c in cols)
-    return SourcePlan(name, contract, path, specs, shape, key, event_column=event, lifecycle_column=lifecycle,
-                      date_column=date_col, parents=mine)  # fmt: skip
+    return SourcePlan(
+        name,
+        contract,
+        path,
+        specs,
+        shape,
+        key,
+        event_column=event,
+        lifecycle_column=lifecycle,
+        date_column=date_col,
+        parents=mine,
+    )
+
+
+def _with_downstream_values(col: Column, downstream: list[Contract]) -> Column:
+    """Staging may load raw text as is; the accepted values a later layer enforces are the ones to draw."""
+    if col.accepted is not None:
+        return col
+    for c in downstream:
+        other = next((x for x in c.columns if x.name == col.name and x.accepted is not None), None)
+        if other is not None:
+            return replace(col, accepted=other.accepted)
+    return col
 
 
 def _key(contract: Contract, cols: tuple[Column, ...], as_parent: list[Relation]) -> tuple[str, ...]:
@@ -190,21 +246,30 @@ def _parents_first(names: list[str], relations: list[Relation]) -> list[str]:
     ordered: list[str] = []
     pending = sorted(names)
     while pending:
-        ready = [n for n in pending if all(r.parent in ordered or r.parent not in pending for r in relations if r.child == n)]
+        ready = [
+            n
+            for n in pending
+            if all(r.parent in ordered or r.parent not in pending for r in relations if r.child == n)
+        ]
         ready = ready or pending[:1]  # a cycle: take the first by name
         ordered.append(ready[0])
         pending.remove(ready[0])
     return ordered
 
 
-def _sized(plan: SourcePlan, plans: dict[str, SourcePlan], relations: list[Relation], rows: int, cal: Calendar) -> SourcePlan:
+def _sized(
+    plan: SourcePlan, plans: dict[str, SourcePlan], relations: list[Relation], rows: int, cal: Calendar
+) -> SourcePlan:
     children = [plans[r.child] for r in relations if r.parent == plan.name]
     domains: dict[str, tuple[object, ...]] = {}
     if plan.shape == "coverage":
-        rel = next(r for r in relations if r.parent == plan.name and len(r.parent_columns) > 1)
-        child = plans[rel.child]
-        for child_col, parent_col in zip(rel.child_columns, rel.parent_columns, strict=True):
-            domains[parent_col] = domain_of(child.spec(child_col), cal, child.name)
+        rel = next((r for r in relations if r.parent == plan.name and len(r.parent_columns) > 1), None)
+        if rel is None:  # a table keyed by a date alone (gold.daily_revenue): its own domain
+            domains = {k: domain_of(plan.spec(k), cal, plan.name) for k in plan.key}
+        else:
+            child = plans[rel.child]
+            for child_col, parent_col in zip(rel.child_columns, rel.parent_columns, strict=True):
+                domains[parent_col] = domain_of(child.spec(child_col), cal, child.name)
         count = math.prod(len(v) for v in domains.values())
     elif children:
         count = max(1, math.ceil(max(c.rows for c in children) * PARENT_SHARE))
@@ -231,6 +296,7 @@ def domain_of(spec: ValueSpec, cal: Calendar, source: str) -> tuple[object, ...]
     if spec.semantic in {"currency", "country_code"}:
         return tuple(pools.pool(spec.semantic, 0).to_pylist())
     raise EtlqError(
-        f"source {source!r}: column {spec.name!r} is part of a compound foreign key but has no finite set of values",
-        f"give {spec.name!r} `accepted:` values or a `semantic:` hint (currency, country_code) in its contract",
+        f"source {source!r}: column {spec.name!r} is part of a compound foreign key "
+        "but has no finite set of values",
+        f"give {spec.name!r} `accepted:` values or a `semantic:` hint (currency, country_code)",
     )

@@ -1,9 +1,9 @@
 """Realistic value pools, made once per (kind, seed) with Faker and sampled by index with numpy.
 
 Faker costs ~50-100 µs a value; drawing a pool of ``POOL_SIZE`` values once and taking
-indices from it keeps the hot loop in C (``pyarrow.Array.take``). Pools hold distinct values (unique columns add an index-derived
-suffix on top, see ``values``) and never a newline: one physical line per row keeps the
-manifest's line numbers exact.
+indices from it keeps the hot loop in C (``pyarrow.Array.take``). Pools hold distinct
+values (unique columns add an index-derived suffix on top, see ``values``) and never a
+newline: one physical line per row keeps the manifest's line numbers exact.
 """
 
 from __future__ import annotations
@@ -22,12 +22,39 @@ POOL_SIZE = 8192
 CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "SEK")
 # Approximate USD per unit, the centre of the synthetic daily rates.
 USD_PER_UNIT: dict[str, float] = {
-    "USD": 1.0, "EUR": 1.08, "GBP": 1.27, "JPY": 0.0067, "CHF": 1.12, "CAD": 0.74, "AUD": 0.66,
-    "SEK": 0.095, "NOK": 0.094, "DKK": 0.145, "PLN": 0.25, "NZD": 0.61, "SGD": 0.74, "HKD": 0.128,
-}  # fmt: skip
+    "USD": 1.0,
+    "EUR": 1.08,
+    "GBP": 1.27,
+    "JPY": 0.0067,
+    "CHF": 1.12,
+    "CAD": 0.74,
+    "AUD": 0.66,
+    "SEK": 0.095,
+    "NOK": 0.094,
+    "DKK": 0.145,
+    "PLN": 0.25,
+    "NZD": 0.61,
+    "SGD": 0.74,
+    "HKD": 0.128,
+}
 COUNTRIES: tuple[str, ...] = (
-    "US", "GB", "DE", "FR", "NL", "ES", "IT", "SE", "JP", "CA", "AU", "CH", "IE", "BE", "PL", "DK",
-)  # fmt: skip
+    "US",
+    "GB",
+    "DE",
+    "FR",
+    "NL",
+    "ES",
+    "IT",
+    "SE",
+    "JP",
+    "CA",
+    "AU",
+    "CH",
+    "IE",
+    "BE",
+    "PL",
+    "DK",
+)
 
 # Pool kinds that Faker makes; the rest of the semantics are computed (see values.py).
 _FAKER: dict[str, Callable[[Faker], str]] = {

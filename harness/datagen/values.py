@@ -27,12 +27,25 @@ EPOCH = dt.date(1970, 1, 1)
 
 # Column-name fragments -> semantic, for contracts that name a column well but give no hint.
 _NAME_HINTS: tuple[tuple[str, str], ...] = (
-    (r"e_?mail", "email"), (r"phone|mobile|^tel", "phone"), (r"first_?name|given_name", "first_name"),
-    (r"last_?name|surname|family_name", "last_name"), (r"(^|_)name$|full_?name", "name"),
-    (r"company|employer", "company"), (r"city", "city"), (r"country", "country_code"),
-    (r"currency|^ccy", "currency"), (r"url|website", "url"), (r"address|street", "address"),
-)  # fmt: skip
-_PII_SEMANTIC = {"email": "email", "name": "name", "phone": "phone", "address": "address", "date": "past_date"}
+    (r"e_?mail", "email"),
+    (r"phone|mobile|^tel", "phone"),
+    (r"first_?name|given_name", "first_name"),
+    (r"last_?name|surname|family_name", "last_name"),
+    (r"(^|_)name$|full_?name", "name"),
+    (r"company|employer", "company"),
+    (r"city", "city"),
+    (r"country", "country_code"),
+    (r"currency|^ccy", "currency"),
+    (r"url|website", "url"),
+    (r"address|street", "address"),
+)
+_PII_SEMANTIC = {
+    "email": "email",
+    "name": "name",
+    "phone": "phone",
+    "address": "address",
+    "date": "past_date",
+}
 
 
 @dataclass(frozen=True)
@@ -118,7 +131,9 @@ def draw(spec: ValueSpec, rng: np.random.Generator, entity: np.ndarray, seed: in
     """``len(entity)`` values for ``spec``; ``entity`` holds global indices (uniqueness, keys)."""
     n = len(entity)
     if spec.accepted:
-        values = pa.array(spec.accepted, type=pa.string()).take(pa.array(rng.integers(0, len(spec.accepted), n)))
+        values = pa.array(spec.accepted, type=pa.string()).take(
+            pa.array(rng.integers(0, len(spec.accepted), n))
+        )
     elif spec.semantic == "sequence" or (spec.unique and spec.kind == "int"):
         values = pa.array(_int_lo(spec) + entity)
     elif spec.kind == "uuid":
@@ -130,9 +145,9 @@ def draw(spec: ValueSpec, rng: np.random.Generator, entity: np.ndarray, seed: in
     elif spec.kind == "decimal":
         values = decimal_array(_amount_units(spec, rng, n), spec.precision, spec.scale)
     elif spec.kind == "float":
-        lo = float(spec.lo) if spec.lo is not None else 0.0
-        hi = float(spec.hi) if spec.hi is not None else lo + 1000.0
-        values = pa.array(np.round(rng.uniform(lo, hi, n), 6))
+        low = float(spec.lo) if spec.lo is not None else 0.0
+        high = float(spec.hi) if spec.hi is not None else low + 1000.0
+        values = pa.array(np.round(rng.uniform(low, high, n), 6))
     elif spec.kind == "bool":
         values = pa.array(rng.random(n) < 0.5)
     elif spec.kind == "date":
@@ -215,7 +230,9 @@ def _unique_from_pool(semantic: str, vocabulary: pa.StringArray, entity: np.ndar
     lap = entity // size
     tag = pc.if_else(pa.array(lap == 0), "", pc.cast(pa.array(lap), pa.string()))
     if semantic != "email":
-        return pc.binary_join_element_wise(base, pc.if_else(pa.array(lap == 0), "", pc.binary_join_element_wise("#", tag, "")), "")
+        return pc.binary_join_element_wise(
+            base, pc.if_else(pa.array(lap == 0), "", pc.binary_join_element_wise("#", tag, "")), ""
+        )
     parts = pc.split_pattern(base, "@", max_splits=1)
     local, domain = pc.list_element(parts, 0), pc.list_element(parts, 1)
     tagged = pc.if_else(pa.array(lap == 0), local, pc.binary_join_element_wise(local, tag, "+"))
@@ -225,7 +242,12 @@ def _unique_from_pool(semantic: str, vocabulary: pa.StringArray, entity: np.ndar
 def uuid_at(entity: np.ndarray, seed: int) -> pa.Array:
     """A version-4-shaped UUID that is a pure function of (seed, index)."""
     hi, lo = mix64(entity, seed), mix64(entity, seed + 0x9E37)
-    return pa.array([str(uuid.UUID(int=((int(h) << 64) | int(low)) & ~(0xF << 76) | (4 << 76))) for h, low in zip(hi, lo, strict=True)])
+    return pa.array(
+        [
+            str(uuid.UUID(int=((int(h) << 64) | int(low)) & ~(0xF << 76) | (4 << 76)))
+            for h, low in zip(hi, lo, strict=True)
+        ]
+    )
 
 
 def mix64(values: np.ndarray, seed: int) -> np.ndarray:

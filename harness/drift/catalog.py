@@ -92,7 +92,8 @@ ORDER BY n.nspname, c.relname, a.attnum
 
 # constraints (p, f, u) and unique indexes that back no constraint (kind 'i'), columns in key order
 _KEYS = text(f"""
-SELECT n.nspname AS schema_name, c.relname AS table_name, con.contype::text AS kind, con.conname::text AS name,
+SELECT n.nspname AS schema_name, c.relname AS table_name,
+       con.contype::text AS kind, con.conname::text AS name,
        ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
              ORDER BY k.ord) AS columns,

@@ -180,15 +180,15 @@ def diff_snapshot(
     return diff_catalogs(baseline, live)
 
 
-def save_snapshot(
-    bind: Engine | Connection | str,
-    path: Path | str,
-    *,
-    schemas: Iterable[str] = (),
-    tables: Iterable[str] = (),
-) -> Catalog:
-    """Write the live shape of ``tables`` and of every table in ``schemas`` to ``path`` (JSON)."""
+def save_snapshot(bind: Engine | Connection | str, scope: Iterable[str], path: Path | str) -> Catalog:
+    """Write the live shape of the tables in ``scope`` to ``path`` (JSON) and return it.
+
+    ``scope`` entries are schemas (``gold``: every table in it) or tables (``gold.fact_orders``).
+    """
+    entries = list(scope)
     with connected(bind) as conn:
-        catalog = read_catalog(conn, tables=tables, schemas=schemas)
+        catalog = read_catalog(
+            conn, tables=[e for e in entries if "." in e], schemas=[e for e in entries if "." not in e]
+        )
     write_snapshot(catalog, path)
     return catalog

@@ -6,26 +6,35 @@ from pathlib import Path
 
 import allure
 
-from harness.pytest_plugin.render import ResultLike, sample_csv
+from harness.checks.results import CheckResult
+from harness.pytest_plugin.render import sample_csv
 
 SEVERITY = {"error": allure.severity_level.CRITICAL, "warn": allure.severity_level.MINOR}
 
 
 def label_check(check_id: str, table: str, kind: str, severity: str, contract_path: Path | None) -> None:
-    """Title = check id; epic = layer (schema), feature = table, story = check kind."""
+    """Title = check id; epic = layer (schema), feature = table, story = check kind; the suite tree
+    says the same (allure-pytest would split the node id at the ``::`` inside the check id)."""
+    layer = table.split(".", 1)[0]
     allure.dynamic.title(check_id)
-    allure.dynamic.epic(table.split(".", 1)[0])
+    allure.dynamic.epic(layer)
     allure.dynamic.feature(table)
     allure.dynamic.story(kind)
+    allure.dynamic.parent_suite(layer)
+    allure.dynamic.suite(table)
+    allure.dynamic.sub_suite(kind)
+    allure.dynamic.parameter("etlq_check", check_id)  # shown instead of the CheckSpec repr
     allure.dynamic.severity(SEVERITY.get(severity, allure.severity_level.NORMAL))
     allure.dynamic.tag(severity)
     if contract_path is not None:
         allure.dynamic.link(contract_path.resolve().as_uri(), name=f"contract {contract_path.name}")
 
 
-def attach_result(result: ResultLike) -> None:
+def attach_result(result: CheckResult) -> None:
     """Failing sample rows as CSV and the SQL that ran, as attachments."""
     if result.sample:
-        allure.attach(sample_csv(result.sample), name="sample rows", attachment_type=allure.attachment_type.CSV)
+        allure.attach(
+            sample_csv(result.sample), name="sample rows", attachment_type=allure.attachment_type.CSV
+        )
     if result.sql:
         allure.attach(result.sql, name="SQL", attachment_type=allure.attachment_type.TEXT)

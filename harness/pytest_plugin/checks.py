@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from harness.checks.plan import plan_checks
 from harness.checks.results import CheckResult, CheckSpec
@@ -41,15 +41,6 @@ def load_plan(config: EtlqConfig) -> Plan:
     return Plan({c.table: c for c in contracts}, tuple(plan_checks(contracts)))
 
 
-def check_params(plan: Plan) -> list[object]:
-    """``pytest.param`` per check: id = check id, grouped per table for xdist, marked by category."""
-    params = []
-    for spec in plan.specs:
-        category = pytest.mark.completeness if spec.kind in COMPLETENESS_KINDS else pytest.mark.quality
-        params.append(pytest.param(spec, id=spec.id, marks=(pytest.mark.xdist_group(spec.table), category)))
-    return params
-
-
 def selected_specs(items: Iterable[pytest.Item]) -> dict[str, list[CheckSpec]]:
     """The checks this session runs, per table, in collection order (after -k/-m deselection)."""
     by_table: dict[str, list[CheckSpec]] = {}
@@ -68,20 +59,24 @@ class TableResults:
     engine: Engine
     plan: Plan
     selected: dict[str, list[CheckSpec]]
+    sample_limit: int = 20
     _done: dict[str, dict[str, CheckResult]] = field(default_factory=dict)
 
     def result(self, spec: CheckSpec) -> CheckResult:
         if spec.table not in self._done:
-            specs = self.selected.get(spec.table) or [spec]
-            with self.engine.connect() as conn:
-                results = run_table(conn, self.plan.contracts[spec.table], specs)
-            self._done[spec.table] = {r.id: r for r in results}
-        found = self._done[spec.table].get(spec.id)
-        if found is None:  # selected after the table ran (not expected): run it alone
-            with self.engine.connect() as conn:
-                found = run_table(conn, self.plan.contracts[spec.table], [spec])[0]
-            self._done[spec.table][spec.id] = found
-        return found
+            self._done[spec.table] = {r.id: r for r in self._run(self.selected.get(spec.table) or [spec])}
+        if spec.id not in self._done[spec.table]:  # not among the selected items (called directly)
+            self._done[spec.table][spec.id] = self._run([spec])[0]
+        return self._done[spec.table][spec.id]
+
+    def _run(self, specs: list[CheckSpec]) -> list[CheckResult]:
+        with self.engine.connect() as conn:
+            conn.execute(text("SET TRANSACTION READ ONLY"))  # a contract expression must not write
+            results = run_table(
+                conn, self.plan.contracts[specs[0].table], specs, sample_limit=self.sample_limit
+            )
+            conn.rollback()
+        return results
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import EtlqError
-from harness.pytest_plugin import fixtures, outcome
-from harness.pytest_plugin.checks import CHECK_FIXTURE, PLAN_KEY, check_params, load_plan
+from harness.pytest_plugin import collect, fixtures, outcome
 from harness.pytest_plugin.config import CONFIG_KEY, SETTINGS, read_config
 
-MARKERS: tuple[tuple[str, str], ...] = (
-    ("smoke", "every deploy: read-only, under a minute"),
-    ("regression", "nightly: every contract check, reconciliation, transformation cases"),
-    ("drift", "schema drift against the contracts"),
-    ("completeness", "row counts, freshness, reconciliation between layers"),
-    ("transformation", "golden transformation cases through the ETL's SQL"),
-    ("quality", "contract checks on table contents"),
-    ("slow", "takes more than a few seconds"),
+MARKERS: tuple[str, ...] = (
+    "smoke: every deploy: read-only, under a minute",
+    "regression: nightly: every contract check, reconciliation, transformation cases",
+    "drift: schema drift against the contracts",
+    "completeness: row counts, freshness, reconciliation between layers",
+    "transformation: golden transformation cases through the ETL's SQL",
+    "quality: contract checks on table contents",
+    "slow: takes more than a few seconds",
+    "etlq_select(*globs, exclude=''): narrow a test's etlq_check / etlq_contract / etlq_golden_case "
+    "items to ids matching the globs",
 )
 
 
@@ -29,8 +30,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for name, description in MARKERS:
-        config.addinivalue_line("markers", f"{name}: {description}")
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
     try:
         config.stash[CONFIG_KEY] = read_config(config)
     except EtlqError as exc:
@@ -39,24 +40,29 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if CHECK_FIXTURE not in metafunc.fixturenames:
-        return
-    config = metafunc.config
-    if PLAN_KEY not in config.stash:
-        try:
-            config.stash[PLAN_KEY] = load_plan(config.stash[CONFIG_KEY])
-        except EtlqError as exc:  # one line, no traceback: the contract file and line say it all
-            raise pytest.Collector.CollectError(str(exc)) from None
-    metafunc.parametrize(CHECK_FIXTURE, check_params(config.stash[PLAN_KEY]), indirect=True)
+    collect.parametrize(metafunc)
 
 
-def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+def pytest_report_teststatus(
+    report: pytest.TestReport,
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     return outcome.teststatus(report)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     warned = terminalreporter.stats.get(outcome.WARNED, [])
     if warned:
-        terminalreporter.write_sep("=", f"etlq: {len(warned)} warn-severity finding(s), run not failed", yellow=True)
+        terminalreporter.write_sep(
+            "=", f"etlq: {len(warned)} warn-severity finding(s), run not failed", yellow=True
+        )
         for line in outcome.summary_lines(warned):
             terminalreporter.write_line(line)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from harness.pytest_plugin.scheduling import TableGroupScheduling
+
+    return TableGroupScheduling(config, log)  # type: ignore[arg-type]

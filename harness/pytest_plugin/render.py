@@ -9,22 +9,12 @@ import csv
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
+
+from harness.checks.results import CheckResult
 
 MAX_CELL = 40
 AGGREGATE_KINDS = frozenset({"row_count", "freshness", "reconcile"})
-
-
-class ResultLike(Protocol):
-    id: str
-    kind: str
-    severity: str
-    outcome: str
-    failing: int | None
-    total: int | None
-    sample: Sequence[Mapping[str, Any]]
-    sql: str
-    message: str
 
 
 def _cell(value: Any) -> str:
@@ -60,17 +50,17 @@ def _count(value: int | None) -> str:
     return "?" if value is None else str(value)
 
 
-def headline(result: ResultLike) -> str:
+def headline(result: CheckResult) -> str:
     """One line: what failed and how badly."""
     if result.outcome in ("error", "not_evaluated"):
         return f"{result.id} {result.outcome.replace('_', ' ')}: {result.message}".rstrip(": ")
     if result.kind in AGGREGATE_KINDS:  # failing is a difference or a 0/1 flag, not a row count
         return f"{result.id} failed: failing count {_count(result.failing)} ({result.severity})"
-    unit = "row" if result.failing == 1 else "rows"
-    return f"{result.id} failed: {_count(result.failing)} of {_count(result.total)} {unit} failing ({result.severity})"
+    failing, total = _count(result.failing), _count(result.total)
+    return f"{result.id} failed: {failing} of {total} rows failing ({result.severity})"
 
 
-def failure_text(result: ResultLike) -> str:
+def failure_text(result: CheckResult) -> str:
     """Headline, the engine's message, up to ``len(sample)`` sample rows and the SQL that ran."""
     parts = [headline(result)]
     if result.message and result.outcome == "failed":
@@ -78,7 +68,8 @@ def failure_text(result: ResultLike) -> str:
     if result.sample:
         shown = len(result.sample)
         more = f" of {result.failing}" if (result.failing or 0) > shown else ""
-        parts.append(f"sample ({shown}{more} rows):\n" + textwrap.indent(sample_table(result.sample), "  "))
+        unit = "row" if shown == 1 and not more else "rows"
+        parts.append(f"sample ({shown}{more} {unit}):\n" + textwrap.indent(sample_table(result.sample), "  "))
     if result.sql:
         parts.append("SQL:\n" + textwrap.indent(result.sql.strip(), "  "))
     return "\n".join(parts)

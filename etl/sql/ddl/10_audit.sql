@@ -1,3 +1,10 @@
+-- Which version of etl/sql/ddl is applied (sha256 of the files). While it matches, jobs skip
+-- the DDL: even CREATE INDEX IF NOT EXISTS takes a table lock that waits for running loads.
+CREATE TABLE IF NOT EXISTS audit.ddl_applied (
+    checksum   text NOT NULL PRIMARY KEY,
+    applied_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
 -- One row per job run. A run is inserted as 'running' before its transaction starts; the
 -- job's own transaction sets 'succeeded' (so the status commits atomically with the data);
 -- a failure is recorded in a separate transaction after the rollback.

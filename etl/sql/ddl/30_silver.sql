@@ -1,5 +1,7 @@
--- Cleaned, deduplicated, with history. run_id is the audit.job_runs run that last CHANGED
--- the row (unchanged rows keep theirs), which is what gold's watermark reads.
+-- Cleaned, deduplicated, with history. run_date is the raw delivery the row's values come
+-- from: when two deliveries disagree the later run date wins, whatever order they are
+-- processed in. run_id is the audit.job_runs run that last CHANGED the row (unchanged rows
+-- keep theirs), which is what gold's watermark reads.
 CREATE TABLE IF NOT EXISTS silver.order_events (
     order_id    bigint NOT NULL,
     event_ts    timestamp with time zone NOT NULL,
@@ -8,6 +10,7 @@ CREATE TABLE IF NOT EXISTS silver.order_events (
     amount      numeric(18,2) NOT NULL CHECK (amount >= 0),
     currency    character(3) NOT NULL,
     order_date  date NOT NULL,
+    run_date    date NOT NULL,
     run_id      bigint NOT NULL,
     PRIMARY KEY (order_id, event_ts)
 );
@@ -40,6 +43,7 @@ CREATE TABLE IF NOT EXISTS silver.customers (
     valid_from  timestamp with time zone NOT NULL,
     valid_to    timestamp with time zone,
     is_current  boolean NOT NULL,
+    run_date    date NOT NULL,
     run_id      bigint NOT NULL,
     PRIMARY KEY (customer_id, valid_from),
     CHECK (is_current = (valid_to IS NULL)),
@@ -52,6 +56,7 @@ CREATE TABLE IF NOT EXISTS silver.fx_rates (
     as_of_date  date NOT NULL,
     currency    character(3) NOT NULL,
     rate_to_usd numeric(18,8) NOT NULL CHECK (rate_to_usd > 0),
+    run_date    date NOT NULL,
     run_id      bigint NOT NULL,
     PRIMARY KEY (as_of_date, currency)
 );

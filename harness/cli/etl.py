@@ -1,0 +1,105 @@
+"""``etlq etl run``: run the production ETL (ingest -> silver -> quality gate -> gold) locally.
+
+Exit 0 when every job succeeded, 1 when the quality gate stopped the run before gold, 2 on a
+usage, input or connection error (missing bucket, raw files, secret or database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any
+
+from harness.errors import EtlqError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("etl", help="run the production ETL locally", description=__doc__)
+    etl_sub = parser.add_subparsers(dest="etl_command", required=True)
+    run_parser = etl_sub.add_parser("run", help="ingest, silver, quality gate and gold for one run date")
+    run_parser.add_argument("--run-date", required=True, help="the raw partition to load, YYYY-MM-DD")
+    run_parser.add_argument("--url", help="database URL (default: ETLQ_DATABASE_URL or `etlq env up`'s)")
+    run_parser.add_argument("--bucket", help="raw landing bucket (default: ETLQ_RAW_BUCKET or etlq-raw)")
+    run_parser.add_argument(
+        "--aws-endpoint", help="AWS endpoint, e.g. the moto server (default: `etlq env up`'s)"
+    )
+    run_parser.add_argument(
+        "--contracts", help="contracts compiled into the quality gate's GX suites (default: no gate)"
+    )
+    run_parser.add_argument("--glue-database", default="etlq", help="Glue catalog database for gold tables")
+    run_parser.add_argument("--format", choices=("text", "json"), default="text")
+    run_parser.set_defaults(func=run)
+
+
+def _use_endpoint(endpoint: str | None) -> None:
+    """boto3 reads AWS_ENDPOINT_URL itself; a local endpoint (moto) accepts any credentials."""
+    if not endpoint:
+        return
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+        os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def _suites(contracts_path: str | None) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """GX suites compiled from the contracts, or (None, why the gate is skipped)."""
+    if contracts_path is None:
+        return None, "no --contracts given: quality gate skipped"
+    from harness.checks.gx import compile_suites
+    from harness.contracts import load_contracts
+
+    return compile_suites(load_contracts(contracts_path)), None
+
+
+def _render_text(run_date: str, jobs: list[dict[str, Any]], note: str | None, error: str | None) -> str:
+    lines = [f"etl run {run_date}"]
+    if note:
+        lines.append(f"note: {note}")
+    lines.append(
+        f"  {'job':<13} {'status':<10} {'rows in':>9} {'rows out':>9} {'rejected':>9} {'seconds':>8}"
+    )
+    for job in jobs:
+        lines.append(
+            f"  {job['job']:<13} {job['status']:<10} {job['rows_in']:>9} {job['rows_out']:>9} "
+            f"{job['rows_rejected']:>9} {job['seconds']:>8.2f}"
+        )
+    if error:
+        lines.append(f"error: {error}")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.env.provision import raw_bucket_name
+    from harness.env.state import resolve_aws_endpoint, resolve_database_url
+
+    url = resolve_database_url(args.url)
+    _use_endpoint(resolve_aws_endpoint(args.aws_endpoint))
+    bucket = args.bucket or raw_bucket_name()
+    suites, note = _suites(args.contracts)
+
+    from etl import pipeline
+    from etl.errors import EtlInputError, QualityGateFailed
+
+    gate_failure: QualityGateFailed | None = None
+    try:
+        results = pipeline.run(
+            args.run_date,
+            raw_bucket=bucket,
+            database_url=url,
+            expectations=suites,
+            glue_database=args.glue_database,
+        )
+    except EtlInputError as exc:
+        raise EtlqError(exc.what, *exc.fixes) from None
+    except QualityGateFailed as exc:
+        gate_failure, results = exc, exc.results
+    jobs = [r.to_dict() for r in results]
+    error = str(gate_failure) if gate_failure else None
+    if args.format == "json":
+        document = {"run_date": args.run_date, "bucket": bucket, "jobs": jobs, "note": note, "error": error}
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        print(_render_text(args.run_date, jobs, note, error), end="")
+    return gate_failure.exit_code if gate_failure else 0

@@ -1,0 +1,178 @@
+"""Tables, columns, keys and foreign keys of a PostgreSQL database, read from ``pg_catalog``.
+
+Names are kept exactly as the catalog spells them (mixed case, spaces); every statement
+built from them quotes them through SQLAlchemy's identifier preparer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from harness.errors import EtlqError
+
+TEXT_TYPES = ("text", "character", "citext", "name")
+
+
+@dataclass(frozen=True)
+class TableRef:
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str  # format_type(), e.g. "character varying(254)"
+    not_null: bool
+    user_type: bool  # enum/domain/composite: created as text in a target that lacks the type
+
+    @property
+    def is_text(self) -> bool:
+        return self.type.startswith(TEXT_TYPES) and not self.type.endswith("]")
+
+
+@dataclass(frozen=True)
+class ForeignKeyInfo:
+    name: str
+    child: TableRef
+    columns: tuple[str, ...]
+    parent: TableRef
+    parent_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    ref: TableRef
+    columns: tuple[ColumnInfo, ...]
+    primary_key: tuple[str, ...]
+    unique: tuple[tuple[str, ...], ...]
+
+    def column(self, name: str) -> ColumnInfo:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: dict[TableRef, TableInfo]
+    foreign_keys: tuple[ForeignKeyInfo, ...]
+
+    def parents(self, ref: TableRef) -> list[ForeignKeyInfo]:
+        return [fk for fk in self.foreign_keys if fk.child == ref]
+
+    def children(self, ref: TableRef) -> list[ForeignKeyInfo]:
+        return [fk for fk in self.foreign_keys if fk.parent == ref]
+
+
+_TABLES = """
+SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+"""
+_COLUMNS = """
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, t.typtype <> 'b'
+FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = ANY(:oids) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum
+"""
+_CONSTRAINTS = """
+SELECT con.conname, con.contype, con.conrelid, con.confrelid,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)
+FROM pg_constraint con WHERE con.contype IN ('p', 'u', 'f') AND con.conrelid = ANY(:oids)
+ORDER BY con.conrelid, con.conname
+"""
+
+
+def read_catalog(conn: sa.Connection) -> Catalog:
+    """Every user table of the database with its columns, keys and foreign keys."""
+    refs = {oid: TableRef(schema, name) for oid, schema, name in conn.execute(sa.text(_TABLES))}
+    oids = list(refs)
+    columns: dict[int, list[ColumnInfo]] = {oid: [] for oid in oids}
+    for oid, name, type_, not_null, user_type in conn.execute(sa.text(_COLUMNS), {"oids": oids}):
+        columns[oid].append(ColumnInfo(name, type_, not_null, user_type))
+    pks: dict[int, tuple[str, ...]] = {}
+    uniques: dict[int, list[tuple[str, ...]]] = {oid: [] for oid in oids}
+    fks: list[ForeignKeyInfo] = []
+    for name, kind, rel, frel, cols, fcols in conn.execute(sa.text(_CONSTRAINTS), {"oids": oids}):
+        if kind == "p":
+            pks[rel] = tuple(cols)
+        elif kind == "u":
+            uniques[rel].append(tuple(cols))
+        elif frel in refs:
+            fks.append(ForeignKeyInfo(name, refs[rel], tuple(cols), refs[frel], tuple(fcols)))
+    tables = {refs[o]: TableInfo(refs[o], tuple(columns[o]), pks.get(o, ()), tuple(uniques[o])) for o in oids}
+    return Catalog(tables, tuple(fks))
+
+
+def parse_table(text: str, catalog: Catalog) -> TableRef:
+    """``schema.table``; either part may be double-quoted (``"Sales Data"."Customer Accounts"``)."""
+    parts, buf, quoted, i = [], "", False, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            if quoted and i + 1 < len(text) and text[i + 1] == '"':
+                buf, i = buf + '"', i + 2
+                continue
+            quoted = not quoted
+        elif ch == "." and not quoted:
+            parts.append(buf)
+            buf = ""
+        else:
+            buf += ch
+        i += 1
+    parts.append(buf)
+    if len(parts) != 2 or not all(parts):
+        raise EtlqError(
+            f"--root {text!r} is not schema.table", 'quote names with dots: "my.schema"."my table"'
+        )
+    ref = TableRef(parts[0], parts[1])
+    if ref not in catalog.tables:
+        known = sorted(str(t) for t in catalog.tables)
+        raise EtlqError(
+            f"--root {text!r}: no such table in the source", f"choose one of: {', '.join(known[:12])}"
+        )
+    return ref
+
+
+def scope(catalog: Catalog, root: TableRef, children: bool) -> list[TableRef]:
+    """The root, its descendants (``children``), and every parent of those, recursively; parents first."""
+    selected = {root}
+    if children:
+        frontier = [root]
+        while frontier:
+            ref = frontier.pop()
+            for fk in catalog.children(ref):
+                if fk.child not in selected:
+                    selected.add(fk.child)
+                    frontier.append(fk.child)
+    frontier = list(selected)
+    while frontier:
+        ref = frontier.pop()
+        for fk in catalog.parents(ref):
+            if fk.parent not in selected:
+                selected.add(fk.parent)
+                frontier.append(fk.parent)
+    return parents_first(catalog, selected)
+
+
+def parents_first(catalog: Catalog, refs: set[TableRef]) -> list[TableRef]:
+    ordered: list[TableRef] = []
+    pending = sorted(refs, key=str)
+    while pending:
+        ready = [
+            r
+            for r in pending
+            if all(
+                fk.parent in ordered or fk.parent == r or fk.parent not in refs for fk in catalog.parents(r)
+            )
+        ]
+        pick = (ready or pending)[0]  # a cycle: take the first by name
+        ordered.append(pick)
+        pending.remove(pick)
+    return ordered

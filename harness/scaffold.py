@@ -1,0 +1,192 @@
+"""``etlq contract init``: draft contracts from a live schema.
+
+From the catalog: types, nullability, primary key, foreign keys, unique keys. From the data
+(one profiling scan per table, plus one for the accepted values): accepted values of
+low-cardinality text columns and the observed min/max of numeric and date columns. The
+drafts load with ``load_contracts`` and pass ``etlq check`` on the data they were drawn from;
+a human then tightens them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import DOUBLE_PRECISION, Connection, Engine, cast, func, select
+
+from harness.checks.connect import connected
+from harness.checks.sql_build import table_of
+from harness.contracts.types import is_numeric_type, is_text_type
+from harness.drift.catalog import LiveTable, read_catalog
+from harness.errors import EtlqError
+
+MAX_ACCEPTED = 20  # at most this many distinct values ...
+MAX_DISTINCT_RATIO = 0.2  # ... and at most this share of the non-null rows, to count as a code list
+
+
+class _Flow(list[Any]):
+    """A list written inline: ``[a, b]``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def _profile(conn: Connection, live: LiveTable, key_columns: set[str]) -> dict[str, Any]:
+    """Row count, distinct counts of text columns, min/max of numeric and date columns: one scan."""
+    t = table_of(live.table, live.column_names)
+    cols: list[Any] = [func.count().label("rows")]
+    plan: dict[str, list[str]] = {"distinct": [], "bounds": []}
+    for i, col in enumerate(live.columns):
+        if col.name in key_columns:
+            continue
+        if is_text_type(col.type):
+            plan["distinct"].append(col.name)
+            cols += [
+                func.count(t.c[col.name].distinct()).label(f"d{i}"),
+                func.count(t.c[col.name]).label(f"n{i}"),
+            ]
+        elif is_numeric_type(col.type) or col.type == "date":
+            plan["bounds"].append(col.name)
+            # a real's text form is rounded; its double value is exact and compares equal in PostgreSQL
+            value = cast(t.c[col.name], DOUBLE_PRECISION) if col.type == "real" else t.c[col.name]
+            cols += [func.min(value).label(f"lo{i}"), func.max(value).label(f"hi{i}")]
+    row = conn.execute(select(*cols).select_from(t)).one()._mapping
+    index = {c.name: i for i, c in enumerate(live.columns)}
+    coded = [
+        c
+        for c in plan["distinct"]
+        if 0 < row[f"d{index[c]}"] <= MAX_ACCEPTED
+        and row[f"d{index[c]}"] <= MAX_DISTINCT_RATIO * row[f"n{index[c]}"]
+    ]
+    accepted: dict[str, list[Any]] = {}
+    if coded:
+        aggregates = [
+            func.array_agg(t.c[c].distinct()).filter(t.c[c].is_not(None)).label(f"v{index[c]}") for c in coded
+        ]
+        values = conn.execute(select(*aggregates).select_from(t)).one()._mapping
+        accepted = {c: sorted(values[f"v{index[c]}"]) for c in coded}
+    bounds = {
+        c: (row[f"lo{index[c]}"], row[f"hi{index[c]}"])
+        for c in plan["bounds"]
+        if row[f"lo{index[c]}"] is not None
+    }
+    return {"rows": row["rows"], "accepted": accepted, "bounds": bounds}
+
+
+def _number(value: Any, down: bool) -> Any:
+    """A YAML-safe bound that still includes ``value`` (floats may round the wrong way)."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        as_float = float(value)
+        if (Decimal(repr(as_float)) > value) if down else (Decimal(repr(as_float)) < value):
+            as_float = math.nextafter(as_float, -math.inf if down else math.inf)
+        return as_float
+    return value
+
+
+def _bound(value: Any, down: bool) -> Any:
+    return value if isinstance(value, dt.date) else _number(value, down)
+
+
+def draft_contract(live: LiveTable, profile: dict[str, Any]) -> dict[str, Any]:
+    """The contract document (plain data) for one live table."""
+    schema = live.table.split(".", 1)[0]
+    single_fk = {fk.columns[0]: fk for fk in live.foreign_keys if len(fk.columns) == 1}
+    single_unique = {k[0] for k in live.unique_keys if len(k) == 1}
+    doc: dict[str, Any] = {
+        "table": live.table,
+        "description": f"Drafted by etlq contract init from {schema}.",
+    }
+    if live.primary_key:
+        doc["primary_key"] = _Flow(live.primary_key)
+    columns: dict[str, Any] = {}
+    for col in live.columns:
+        spec: dict[str, Any] = {"type": col.type}
+        if not col.nullable:
+            spec["nullable"] = False
+        if col.name in single_unique and (col.name,) != live.primary_key:
+            spec["unique"] = True
+        if col.name in profile["accepted"]:
+            spec["accepted"] = _Flow(profile["accepted"][col.name])
+        if col.name in profile["bounds"]:
+            low, high = profile["bounds"][col.name]
+            spec["min"], spec["max"] = _bound(low, down=True), _bound(high, down=False)
+        if col.name in single_fk:
+            fk = single_fk[col.name]
+            spec["references"] = f"{fk.ref_table}.{fk.ref_columns[0]}"
+        columns[col.name] = spec
+    doc["columns"] = columns
+    checks: dict[str, Any] = {}
+    if profile["rows"]:
+        checks["row_count"] = {"min": 1}
+    compound_unique = [_Flow(k) for k in live.unique_keys if len(k) > 1]
+    if compound_unique:
+        checks["unique"] = compound_unique
+    compound_fks = [fk for fk in live.foreign_keys if len(fk.columns) > 1]
+    if compound_fks:
+        checks["foreign_keys"] = [
+            {"columns": _Flow(fk.columns), "references": f"{fk.ref_table}({', '.join(fk.ref_columns)})"}
+            for fk in compound_fks
+        ]
+    if checks:
+        doc["checks"] = checks
+    return doc
+
+
+def render_contract(doc: dict[str, Any], origin: str) -> str:
+    header = f"# Drafted by `etlq contract init` from {origin}. Review, tighten and commit.\n"
+    return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def scaffold_contracts(
+    bind: Engine | Connection | str,
+    schema: str,
+    out_dir: Path | str,
+    *,
+    tables: Iterable[str] = (),
+    force: bool = False,
+) -> list[Path]:
+    """Write ``<out_dir>/<schema>/<table>.yml`` for every table of ``schema`` (or only ``tables``).
+
+    Existing files are kept unless ``force``; then nothing is written at all.
+    """
+    wanted = set(tables)
+    with connected(bind) as conn:
+        catalog = read_catalog(conn, schemas=[schema])
+        lives = [t for name, t in sorted(catalog.items()) if not wanted or name.split(".", 1)[1] in wanted]
+        missing = wanted - {t.table.split(".", 1)[1] for t in lives}
+        if missing or not lives:
+            what = f"table(s) {', '.join(sorted(missing))} in" if missing else "no tables in"
+            raise EtlqError(f"{what} schema {schema!r}", "check --schema/--table (names are case-sensitive)")
+        drafts: dict[Path, str] = {}
+        for live in lives:
+            name = live.table.split(".", 1)[1]
+            if "/" in name or name.startswith("."):
+                raise EtlqError(f"table {live.table!r} cannot be a file name", "pass --table for the others")
+            keys = set(live.primary_key) | {c for fk in live.foreign_keys for c in fk.columns}
+            keys |= {k[0] for k in live.unique_keys if len(k) == 1}
+            doc = draft_contract(live, _profile(conn, live, keys))
+            drafts[Path(out_dir) / schema / f"{name}.yml"] = render_contract(doc, f"{live.table}")
+        conn.rollback()
+    existing = [p for p in drafts if p.exists()]
+    if existing and not force:
+        raise EtlqError(
+            f"{existing[0]} already exists ({len(existing)} of {len(drafts)} files)",
+            "pass --force to overwrite",
+        )
+    for path, text in drafts.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return list(drafts)

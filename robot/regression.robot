@@ -1,0 +1,42 @@
+*** Settings ***
+Documentation       Regression: every contract on every table, reconciliation layer by layer,
+...                 and (on a local warehouse) a rerun of the ETL that must change nothing.
+Resource            resources/warehouse.resource
+Suite Setup         Open Warehouse Under Test
+Suite Teardown      Close Warehouse Opened Here
+Test Tags           regression
+
+
+*** Test Cases ***
+Every Table Matches Its Contract
+    [Tags]    quality
+    @{tables}=    Get Contract Tables
+    FOR    ${table}    IN    @{tables}
+        Table Should Match Contract    ${table}
+    END
+
+Raw Records Reach Staging Or Quarantine
+    [Tags]    completeness
+    @{tables}=    Get Contract Tables    staging.*
+    FOR    ${table}    IN    @{tables}
+        Raw Records Should Reconcile    ${table}
+    END
+
+Layers Reconcile
+    [Tags]    completeness
+    Rows Should Reconcile    silver.orders
+    Rows Should Reconcile    gold.fact_orders    source=silver.orders
+
+No Schema Drift At All
+    [Tags]    drift
+    Breaking Drift Count Should Be    0
+
+A Rerun Of The Run Date Changes Nothing
+    [Tags]    completeness
+    ${local}=    Warehouse Is Local
+    Skip If    not ${local}    a deployed warehouse is never written to
+    ${before}=    Get Row Count    gold.fact_orders
+    Run ETL For Date
+    ${after}=    Get Row Count    gold.fact_orders
+    Should Be Equal As Integers    ${after}    ${before}
+    Table Should Match Contract    gold.fact_orders

@@ -1,0 +1,35 @@
+*** Settings ***
+Documentation       Smoke: is the warehouse there, in shape, and loaded for the run date?
+...                 Read-only; under a minute against a deployed warehouse.
+Resource            resources/warehouse.resource
+Suite Setup         Open Warehouse Under Test
+Suite Teardown      Close Warehouse Opened Here
+Test Tags           smoke
+
+
+*** Test Cases ***
+Warehouse Answers
+    ${tables}=    Get Contract Tables
+    Should Not Be Empty    ${tables}
+
+No Breaking Schema Drift
+    [Tags]    drift
+    Schema Should Not Drift
+
+Every Job Of The Run Succeeded
+    [Tags]    completeness
+    FOR    ${job}    IN    ingest    silver    quality_gate    gold
+        ETL Job Should Have Succeeded    ${job}    run_date=${RUN_DATE}
+    END
+
+Staging Holds Rows For The Run Date
+    [Tags]    completeness
+    @{tables}=    Get Contract Tables    staging.*
+    FOR    ${table}    IN    @{tables}
+        Check Should Pass    ${table}::row_count
+    END
+
+Facts Are Joined To Their Dimensions
+    [Tags]    quality
+    Check Failing Count Should Be    gold.fact_orders::foreign_key[customer_id]    0
+    Check Failing Count Should Be    gold.fact_orders::foreign_key[order_date,currency]    0

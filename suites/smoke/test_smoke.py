@@ -1,0 +1,105 @@
+"""Smoke: every deploy, read-only, under a minute. Is the warehouse there, in shape, and loaded
+for the run date (``--etlq-run-date``, default today)?
+
+Against a deployment: ``pytest suites -m smoke --etlq-url $DSN``. Without a URL the plugin
+builds a local warehouse first (``--etlq-mode=local``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, column, func, select, table, text
+
+from harness.checks.sql_engine import run_checks
+from harness.contracts import Contract
+from harness.drift.diff import diff_contracts
+from harness.pytest_plugin.config import EtlqConfig
+from harness.pytest_plugin.outcome import record_warn
+from harness.pytest_plugin.render import failure_text
+
+pytestmark = pytest.mark.smoke
+
+# The ETL's jobs in pipeline order; the quality gate has its own test below.
+LOAD_JOBS = ("ingest", "silver", "gold")
+
+LATEST_RUN = text(
+    "SELECT DISTINCT ON (job) job, status, error, details FROM audit.job_runs "
+    "WHERE run_date = :run_date ORDER BY job, run_id DESC"
+)
+
+
+@pytest.fixture(scope="module")
+def latest_runs(etlq_engine: Engine, etlq_config: EtlqConfig) -> dict[str, dict]:
+    """The latest audit.job_runs row of each job for the run date."""
+    with etlq_engine.connect() as conn:
+        rows = conn.execute(LATEST_RUN, {"run_date": etlq_config.run_date}).mappings()
+        return {row["job"]: dict(row) for row in rows}
+
+
+def test_database_answers(etlq_engine: Engine) -> None:
+    with etlq_engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+@pytest.mark.drift
+def test_no_breaking_drift(etlq_engine: Engine, etlq_contracts: list[Contract]) -> None:
+    report = diff_contracts(etlq_engine, etlq_contracts)
+    breaking = [
+        f"{table}: {c.kind} {c.column or ''} (expected {c.expected}, actual {c.actual})"
+        for table, c in report.changes()
+        if c.breaking
+    ]
+    assert not breaking, f"{len(breaking)} breaking schema change(s):\n" + "\n".join(breaking)
+
+
+@pytest.mark.completeness
+@pytest.mark.parametrize("job", LOAD_JOBS)
+def test_run_succeeded(job: str, latest_runs: dict[str, dict], etlq_config: EtlqConfig) -> None:
+    run = latest_runs.get(job)
+    assert run is not None, f"no {job} run for {etlq_config.run_date} in audit.job_runs"
+    reason = run["error"] or "no error recorded"
+    assert run["status"] == "succeeded", (
+        f"latest {job} run for {etlq_config.run_date} is {run['status']}: {reason}"
+    )
+
+
+@pytest.mark.quality
+def test_quality_gate_recorded(latest_runs: dict[str, dict], etlq_config: EtlqConfig) -> None:
+    gate = latest_runs.get("quality_gate")
+    assert gate is not None, f"no quality_gate run for {etlq_config.run_date} in audit.job_runs"
+    assert gate["status"] == "succeeded", (
+        f"quality gate for {etlq_config.run_date} is {gate['status']}: "
+        f"{gate['error'] or gate['details'].get('skipped') or 'no reason recorded'}"
+    )
+    results = gate["details"].get("results") or {}
+    assert results, f"quality gate for {etlq_config.run_date} succeeded but recorded no validation results"
+
+
+@pytest.mark.completeness
+def test_rows_loaded_for_run_date(
+    etlq_engine: Engine, etlq_contracts: list[Contract], etlq_config: EtlqConfig
+) -> None:
+    staged = [c for c in etlq_contracts if c.raw_source is not None]
+    assert staged, "no staging contract names a raw source (raw: {source: ...})"
+    counts = {}
+    with etlq_engine.connect() as conn:
+        for contract in staged:
+            staging = table(contract.name, column("run_date"), schema=contract.schema)
+            rows = select(func.count()).select_from(staging).where(staging.c.run_date == etlq_config.run_date)
+            counts[contract.table] = conn.execute(rows).scalar_one()
+    empty = sorted(table for table, n in counts.items() if n == 0)
+    assert not empty, f"no rows for run date {etlq_config.run_date} in {', '.join(empty)} (counts: {counts})"
+
+
+@pytest.mark.completeness
+def test_tables_fresh(
+    request: pytest.FixtureRequest, etlq_engine: Engine, etlq_contracts: list[Contract]
+) -> None:
+    """Freshness as the contracts declare it: a stale warn-severity table is reported as WARN."""
+    run = run_checks(etlq_engine, etlq_contracts, select="*::freshness[*]")
+    assert run.results, "no contract declares a freshness check"
+    stale = [r for r in run.results if not r.passed]
+    blocking = [r for r in stale if r.severity == "error"]
+    assert not blocking, "\n\n".join(failure_text(r) for r in blocking)
+    if stale:
+        record_warn(request.node, "\n\n".join(failure_text(r) for r in stale))

@@ -1,0 +1,61 @@
+"""Fixtures for the datagen tests: the contracts, a generator run, the CLI in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from datagen_support import CONTRACTS, PROJECT_CONTRACTS, RUN_DATE, Generated
+
+from harness import cli
+from harness.contracts import load_contracts
+from harness.contracts.model import Contract
+from harness.datagen import GenerateOptions, generate
+
+
+@pytest.fixture(scope="session")
+def contracts() -> list[Contract]:
+    return load_contracts(CONTRACTS)
+
+
+@pytest.fixture(scope="session")
+def project_contracts() -> list[Contract]:
+    found = load_contracts(PROJECT_CONTRACTS) if PROJECT_CONTRACTS.is_dir() else []
+    if not any(c.raw_source for c in found):
+        pytest.skip("testdata/contracts has no staging contracts with raw: yet")
+    return found
+
+
+@pytest.fixture
+def generated(tmp_path: Path, contracts: list[Contract]) -> Generated:
+    """``generated(rows=..., defects=..., **options) -> out directory`` (a new one per call)."""
+    calls = iter(range(1000))
+
+    def run(contract_set: list[Contract] | None = None, **options: Any) -> Path:
+        out = tmp_path / f"out{next(calls)}"
+        options.setdefault("seed", 7)
+        options.setdefault("run_date", RUN_DATE)
+        generate(contract_set or contracts, GenerateOptions(out=str(out), **options))
+        return out
+
+    return run
+
+
+@pytest.fixture
+def etlq(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """Run ``etlq <argv>`` in-process through the real dispatcher: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(cli, "COMMANDS", ("generate", "sanitize"))
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        try:
+            code = cli.main(list(argv))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -1,0 +1,64 @@
+"""The one canonical test world of the plugin and Robot self-tests: ``shop.orders`` and its contract.
+
+Rows are built to fail known checks: a status outside the accepted list (error severity) and
+a negative amount (warn severity).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+CONTRACT = """\
+table: shop.orders
+primary_key: [order_id]
+columns:
+  order_id: {type: bigint, nullable: false}
+  status: {type: text, accepted: [PAID, SHIPPED]}
+  amount:
+    type: numeric(10,2)
+    min: {value: 0, severity: warn}
+checks:
+  row_count: {min: 1}
+"""
+
+ROWS = [  # order_id, status, amount
+    (1, "PAID", "10.00"),
+    (2, "SHIPPED", "20.00"),
+    (3, "paid", "30.00"),
+    (4, "LOST", "40.00"),
+    (5, "PAID", "-5.00"),
+]
+
+CHECK_IDS = [
+    "shop.orders::row_count",
+    "shop.orders::unique[order_id]",
+    "shop.orders::not_null[order_id]",
+    "shop.orders::accepted_values[status]",
+    "shop.orders::range[amount]",
+]
+
+
+def create_shop(url: str) -> None:
+    """``shop.orders`` with ``ROWS`` in the (empty) database at ``url``."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA shop"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE shop.orders (order_id bigint PRIMARY KEY, status text, amount numeric(10,2))"
+            )
+        )
+        conn.execute(
+            sa.text("INSERT INTO shop.orders VALUES (:i, :s, CAST(:a AS numeric))"),
+            [{"i": i, "s": s, "a": a} for i, s, a in ROWS],
+        )
+    engine.dispose()
+
+
+def write_contract(folder: Path) -> Path:
+    """``<folder>/shop/orders.yml``; returns ``folder``."""
+    (folder / "shop").mkdir(parents=True)
+    (folder / "shop" / "orders.yml").write_text(CONTRACT)
+    return folder

@@ -1,0 +1,73 @@
+"""``etlq report``: Allure HTML with trends carried over, and a clear error without Allure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli import report as report_cli
+from harness.errors import EtlqError
+from harness.report import find_allure, generate_report
+
+RESULT = {
+    "uuid": "u1", "historyId": "h1", "name": "gold.fact_orders::unique[order_id]", "status": "failed",
+    "statusDetails": {"message": "3 failing"}, "start": 1, "stop": 2, "labels": [],
+}  # fmt: skip
+
+
+@pytest.fixture
+def results(tmp_path: Path) -> Path:
+    folder = tmp_path / "allure-results"
+    folder.mkdir()
+    (folder / "u1-result.json").write_text(json.dumps(RESULT))
+    (folder / "u2-result.json").write_text(
+        json.dumps({**RESULT, "uuid": "u2", "historyId": "h2", "status": "passed"})
+    )
+    return folder
+
+
+def _run(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    report_cli.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["report", *argv])
+    return int(args.func(args))
+
+
+def test_report_then_trend(results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "allure-report"
+    assert _run("--results", str(results), "--out", str(out)) == 0
+    assert (
+        capsys.readouterr().out
+        == f"Allure report: {out}/index.html (1 failed, 1 passed; first report, no trend yet)\n"
+    )
+    assert (out / "index.html").is_file() and (out / "history" / "history.json").is_file()
+    second = generate_report(results, out)
+    assert second.history_carried and (results / "history" / "history.json").is_file()
+    assert second.statuses == {"failed": 1, "passed": 1}
+
+
+def test_no_results_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(EtlqError) as exc:
+        generate_report(tmp_path / "none", tmp_path / "out")
+    assert str(exc.value) == (
+        f"no Allure results in {tmp_path / 'none'} (fix: run the suites first "
+        "(`pytest suites` or `robot robot/` write there); or pass --results DIR)"
+    )
+
+
+def test_missing_allure_says_make_allure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("harness.report.ALLURE_BIN", Path(".tools/node_modules/.bin/no-allure-here"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(EtlqError) as exc:
+        find_allure(tmp_path)
+    assert exc.value.exit_code == 2
+    assert str(exc.value).endswith(
+        "(fix: run `make allure` to install allure-commandline from npm into .tools/)"
+    )
+    assert str(exc.value).startswith(
+        "the Allure command line is not installed "
+        f"(looked for .tools/node_modules/.bin/no-allure-here in {tmp_path}"
+    )

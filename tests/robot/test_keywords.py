@@ -1,0 +1,142 @@
+"""The Robot keyword library against a real database: outcomes and failure texts, word for word."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from harness.robot_library import EtlqLibrary
+from harness.robot_library.state import KeywordError
+from tests.plugin.shop import create_shop, write_contract
+
+
+@pytest.fixture
+def lib(fresh_database_url: str, tmp_path: Path) -> Iterator[EtlqLibrary]:
+    create_shop(fresh_database_url)
+    library = EtlqLibrary(contracts=str(write_contract(tmp_path / "contracts")))
+    library.connect_to_warehouse(fresh_database_url, run_date="2024-03-01")
+    yield library
+    library.disconnect_from_warehouse()
+
+
+def _fails(keyword: object, *args: object, **kwargs: object) -> str:
+    with pytest.raises(AssertionError) as exc:
+        keyword(*args, **kwargs)  # type: ignore[operator]
+    return str(exc.value)
+
+
+def test_check_should_pass(lib: EtlqLibrary) -> None:
+    lib.check_should_pass("shop.orders::unique[order_id]")
+    assert _fails(lib.check_should_pass, "shop.orders::accepted_values[status]") == (
+        "shop.orders::accepted_values[status] failed: 2 of 5 rows failing (error)"
+    )
+
+
+def test_message_replaces_the_default_text(lib: EtlqLibrary) -> None:
+    assert (
+        _fails(lib.check_should_pass, "shop.orders::accepted_values[status]", message="bad statuses")
+        == "bad statuses"
+    )
+    assert _fails(lib.table_should_match_contract, "shop.orders", message="shop broken") == "shop broken"
+
+
+def test_check_failing_count_should_be(lib: EtlqLibrary) -> None:
+    lib.check_failing_count_should_be("shop.orders::accepted_values[status]", 2)
+    lib.check_failing_count_should_be("shop.orders::range[amount]", 1)
+    assert _fails(lib.check_failing_count_should_be, "shop.orders::accepted_values[status]", 0) == (
+        "shop.orders::accepted_values[status]: expected 0 failing, got 2"
+    )
+
+
+def test_table_should_match_contract_fails_on_error_severity_only(lib: EtlqLibrary) -> None:
+    assert _fails(lib.table_should_match_contract, "shop.orders") == (
+        "shop.orders does not match its contract: 1 of 5 checks failed: "
+        "shop.orders::accepted_values[status] (2 failing)"
+    )
+
+
+def test_table_matches_once_the_rows_are_fixed(lib: EtlqLibrary) -> None:
+    with lib._state.engine.connect() as conn:
+        conn.execute(sa.text("SET TRANSACTION READ WRITE"))
+        conn.execute(sa.text("UPDATE shop.orders SET status = 'PAID' WHERE order_id IN (3, 4)"))
+        conn.commit()
+    lib.table_should_match_contract("shop.orders")  # the warn-severity negative amount is only logged
+
+
+def test_deployed_warehouse_is_read_only(lib: EtlqLibrary) -> None:
+    engine = lib._state.engine
+    with pytest.raises(sa.exc.InternalError, match="read-only transaction"), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM shop.orders"))
+
+
+def test_schema_drift(lib: EtlqLibrary, fresh_database_url: str) -> None:
+    lib.schema_should_not_drift()
+    lib.breaking_drift_count_should_be(0, table="shop.orders")
+    engine = sa.create_engine(fresh_database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE shop.orders DROP COLUMN amount"))
+    engine.dispose()
+    assert _fails(lib.schema_should_not_drift, "shop.orders") == (
+        "breaking schema drift: shop.orders: column_removed amount (expected numeric(10,2), actual None)"
+    )
+    assert _fails(lib.breaking_drift_count_should_be, 0) == "expected 0 breaking schema changes, got 1"
+
+
+def test_row_count_and_tables(lib: EtlqLibrary) -> None:
+    assert lib.get_row_count("shop.orders") == 5
+    assert lib.get_row_count("shop.orders", where="status = 'PAID'") == 2
+    assert lib.get_contract_tables("shop.*") == ["shop.orders"]
+
+
+def test_etl_job_should_have_succeeded_without_audit_rows(lib: EtlqLibrary, fresh_database_url: str) -> None:
+    engine = sa.create_engine(fresh_database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA audit"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE audit.job_runs (run_id int, job text, run_date date, status text, "
+                "error text, details jsonb)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit.job_runs VALUES (1, 'gold', '2024-03-01', 'failed', "
+                "'QualityGateFailed: 2 error expectation(s)', '{}')"
+            )
+        )
+    engine.dispose()
+    assert (
+        _fails(lib.etl_job_should_have_succeeded, "ingest")
+        == "no ingest run for 2024-03-01 in audit.job_runs"
+    )
+    assert _fails(lib.etl_job_should_have_succeeded, "gold", "2024-03-01") == (
+        "latest gold run for 2024-03-01 is failed: QualityGateFailed: 2 error expectation(s)"
+    )
+
+
+def test_misuse_is_a_keyword_error_not_an_assertion(lib: EtlqLibrary) -> None:
+    with pytest.raises(KeywordError) as exc:
+        lib.check_should_pass("shop.orders::unique[order]")
+    assert str(exc.value) == (
+        "no check shop.orders::unique[order] in the contract of shop.orders; "
+        "did you mean shop.orders::unique[order_id]?"
+    )
+    with pytest.raises(KeywordError) as exc:
+        lib.table_should_match_contract("shop.order")
+    assert str(exc.value).endswith("; did you mean shop.orders?")
+    with pytest.raises(
+        KeywordError, match="^Run ETL For Date needs a local warehouse: use Set Up Local Warehouse first$"
+    ):
+        lib.run_etl_for_date()
+
+
+def test_not_connected(tmp_path: Path) -> None:
+    library = EtlqLibrary(contracts=str(write_contract(tmp_path / "c")))
+    with pytest.raises(KeywordError) as exc:
+        library.get_row_count("shop.orders")
+    assert str(exc.value) == (
+        "not connected to a warehouse: use Connect To Warehouse or Set Up Local Warehouse first"
+    )

@@ -1,0 +1,49 @@
+"""A small production-like source database (plus one with awkward names) for the sanitize tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sanitize_support import KEY, SHOP
+
+from harness import cli
+
+
+@pytest.fixture(scope="session")
+def source_url(pg_server: Any) -> Iterator[str]:
+    name = f"etlq_sanitize_src_{uuid.uuid4().hex[:6]}"
+    url = pg_server.create_database(name)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.connection.dbapi_connection.cursor().execute(SHOP)  # type: ignore[union-attr]  # no bind params: % is modulo
+    engine.dispose()
+    yield url
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def mask_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("ETLQ_MASK_KEY", KEY)
+    return KEY
+
+
+@pytest.fixture
+def etlq(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """Run ``etlq <argv>`` in-process through the real dispatcher: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(cli, "COMMANDS", ("generate", "sanitize"))
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        try:
+            code = cli.main(list(argv))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

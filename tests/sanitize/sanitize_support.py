@@ -1,0 +1,50 @@
+"""Constants and helpers shared by the sanitize tests (imported by name: conftest modules collide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+KEY = "test-mask-key-0123456789"
+
+SHOP = """
+CREATE SCHEMA shop;
+CREATE TABLE shop.customers (id bigint PRIMARY KEY, email text UNIQUE, full_name text NOT NULL,
+    phone varchar(32), dob date, segment text);
+CREATE TABLE shop.orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES shop.customers(id),
+    contact_email text, amount numeric(18,2), note text);
+CREATE TABLE shop.items (order_id bigint REFERENCES shop.orders(id), line int, sku text,
+    PRIMARY KEY (order_id, line));
+CREATE TABLE shop.audit_log (customer_id bigint REFERENCES shop.customers(id), message text);
+INSERT INTO shop.customers
+    SELECT i, 'user' || i || '@mail.test', 'Person Number' || i,
+           CASE WHEN i % 10 = 0 THEN NULL ELSE '(555) 01' || lpad(i::text, 2, '0') || '-7' || i % 10 END,
+           date '1980-01-01' + i, CASE WHEN i % 2 = 0 THEN 'RETAIL' ELSE 'SMB' END
+    FROM generate_series(1, 50) i;
+INSERT INTO shop.orders SELECT i, i % 50 + 1, 'User' || (i % 50 + 1) || '@Mail.test', i * 1.5, 'note ' || i
+    FROM generate_series(1, 200) i;
+INSERT INTO shop.items SELECT o, l, 'SKU-' || l FROM generate_series(1, 200) o, generate_series(1, 2) l;
+INSERT INTO shop.audit_log SELECT i % 50 + 1, 'login' FROM generate_series(1, 20) i;
+
+CREATE SCHEMA "Sales Data";
+CREATE TABLE "Sales Data"."Customer Accounts" ("Account ID" int PRIMARY KEY, "E-Mail Address" text,
+    "Contact Name" text, "Notes" text);
+INSERT INTO "Sales Data"."Customer Accounts"
+    SELECT i, 'acc' || i || '@corp.test', 'Contact ' || i, 'plain note' FROM generate_series(1, 10) i;
+CREATE TABLE "Sales Data"."Order Lines" ("Line ID" int PRIMARY KEY,
+    "Account ID" int REFERENCES "Sales Data"."Customer Accounts" ("Account ID"), "Reach At" text);
+INSERT INTO "Sales Data"."Order Lines"
+    SELECT i, i % 10 + 1, 'acc' || (i % 10 + 1) || '@corp.test' FROM generate_series(1, 30) i;
+"""
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(sql)
+            return [tuple(r) for r in cursor.fetchall()]
+    finally:
+        engine.dispose()
