@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 ALLURE := .tools/node_modules/.bin/allure
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo test unit suites robot lint report allure bench clean
+.PHONY: setup demo test unit smoke regression robot libdoc lint report allure bench clean
 
 setup: $(STAMP)
 
@@ -29,15 +29,31 @@ $(ALLURE):
 demo: setup allure
 	$(BIN)/etlq demo
 
+# CI runs exactly this (.ci/run). Suites and Robot build their own local environment.
+# etlq's own tests keep their Allure results apart from the suites' (reports/allure-results).
+SELFTEST_RESULTS := --alluredir=reports/selftest-results --clean-alluredir
 test: setup allure
-	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -p no:cacheprovider
-	$(BIN)/python -m pytest suites -n $(PYTEST_WORKERS) -p no:cacheprovider --etlq-mode=local
+	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -p no:cacheprovider $(SELFTEST_RESULTS)
+	$(BIN)/python -m pytest suites -n $(PYTEST_WORKERS) -p no:cacheprovider --etlq-mode=local --clean-alluredir
+	$(MAKE) --no-print-directory robot
 
 unit: setup
-	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -p no:cacheprovider $(SELFTEST_RESULTS)
 
-robot: setup
+# Every deploy: read-only against ETLQ_DATABASE_URL (or `etlq env up`'s database) when set.
+smoke: setup
+	$(BIN)/python -m pytest suites -m smoke -p no:cacheprovider $(ARGS)
+
+# Nightly: every contract check, reconciliation, golden cases, planted defects; local environment.
+regression: setup
+	$(BIN)/python -m pytest suites -m regression -n $(PYTEST_WORKERS) -p no:cacheprovider --etlq-mode=local $(ARGS)
+
+robot: setup libdoc
 	$(BIN)/python -m robot --outputdir reports/robot --listener allure_robotframework:reports/allure-results robot/
+
+libdoc: setup
+	@mkdir -p reports/libdoc
+	$(BIN)/python -m robot.libdoc --format HTML harness.robot_library.EtlqLibrary reports/libdoc/EtlqLibrary.html
 
 lint: setup
 	$(BIN)/ruff check etl harness fixtures suites tests bench
@@ -50,4 +66,4 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .tools .etlq reports/allure-results reports/allure-report
+	rm -rf $(VENV) .tools .etlq reports/allure-results reports/allure-report reports/robot reports/libdoc reports/selftest-results reports/bench.json

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -148,6 +148,29 @@ def render_contract(doc: dict[str, Any], origin: str) -> str:
     return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
+# relations drafted without being named: tables, and partitioned tables as one table
+DRAFTED_KINDS = ("table", "partitioned table")
+
+
+def _file_name_problem(name: str) -> str | None:
+    if "/" in name or "\x00" in name or name.startswith("."):
+        return "cannot be a file name"
+    if "." in name:
+        return "has a dot, which a contract's 'table: schema.table' cannot hold"
+    return None
+
+
+def _skip_reason(live: LiveTable, named: bool) -> str | None:
+    problem = _file_name_problem(live.table.split(".", 1)[1])
+    if problem is not None:
+        return f"its name {problem}"
+    if named or live.kind in DRAFTED_KINDS:
+        return None
+    if live.kind == "partition":
+        return "a partition: the contract of its partitioned table covers its rows"
+    return f"a {live.kind}: name it with --table to draft one"
+
+
 def scaffold_contracts(
     bind: Engine | Connection | str,
     schema: str,
@@ -155,11 +178,17 @@ def scaffold_contracts(
     *,
     tables: Iterable[str] = (),
     force: bool = False,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> list[Path]:
     """Write ``<out_dir>/<schema>/<table>.yml`` for every table of ``schema`` (or only ``tables``).
 
-    Existing files are kept unless ``force``; then nothing is written at all.
+    Tables and partitioned tables are drafted; partitions, views, materialized views and
+    foreign tables only when named in ``tables``. ``on_skip(table, reason)`` hears about the
+    rest. Existing files are kept unless ``force``; then nothing is written at all.
     """
+    problem = _file_name_problem(schema)
+    if problem is not None:
+        raise EtlqError(f"schema {schema!r} {problem}", "rename the schema, or write its contracts by hand")
     wanted = set(tables)
     with connected(bind) as conn:
         catalog = read_catalog(conn, schemas=[schema])
@@ -171,13 +200,20 @@ def scaffold_contracts(
         drafts: dict[Path, str] = {}
         for live in lives:
             name = live.table.split(".", 1)[1]
-            if "/" in name or name.startswith("."):
-                raise EtlqError(f"table {live.table!r} cannot be a file name", "pass --table for the others")
+            reason = _skip_reason(live, name in wanted)
+            if reason is not None and name in wanted:
+                raise EtlqError(f"table {live.table!r}: {reason}", "write its contract by hand")
+            if reason is not None:
+                if on_skip is not None:
+                    on_skip(live.table, reason)
+                continue
             keys = set(live.primary_key) | {c for fk in live.foreign_keys for c in fk.columns}
             keys |= {k[0] for k in live.unique_keys if len(k) == 1}
             doc = draft_contract(live, _profile(conn, live, keys))
             drafts[Path(out_dir) / schema / f"{name}.yml"] = render_contract(doc, f"{live.table}")
         conn.rollback()
+    if not drafts:
+        raise EtlqError(f"no tables to draft in schema {schema!r}", "name a view or partition with --table")
     existing = [p for p in drafts if p.exists()]
     if existing and not force:
         raise EtlqError(

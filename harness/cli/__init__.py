@@ -10,7 +10,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
+from etl.errors import EtlError
 from harness.errors import EtlqError
 
 # Sub-command modules, in the order `etlq --help` lists them.
@@ -29,7 +31,7 @@ COMMANDS: tuple[str, ...] = (
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's default exits 2 with usage; keep one line
+    def error(self, message: str) -> NoReturn:  # argparse's default exits 2 with usage; keep one line
         self.exit(2, f"etlq: error: {message} (see `{self.prog} --help`)\n")
 
 
@@ -47,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except EtlqError as exc:
+    except (EtlqError, EtlError) as exc:  # both are one line with the fix; no traceback
         print(f"etlq: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from harness.cli.check import DEFAULT_CONTRACTS, database_url
 
@@ -30,8 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run_init(args: argparse.Namespace) -> int:
     from harness.scaffold import scaffold_contracts
 
+    def skipped(table: str, reason: str) -> None:
+        print(f"skipped {table}: {reason}", file=sys.stderr)
+
     written = scaffold_contracts(
-        database_url(args.url), args.schema, args.out, tables=args.table, force=args.force
+        database_url(args.url), args.schema, args.out, tables=args.table, force=args.force, on_skip=skipped
     )
     for path in written:
         print(path)

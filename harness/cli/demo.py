@@ -18,8 +18,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import EtlqError
+
+if TYPE_CHECKING:  # the CLI imports every command module at start: keep heavy imports lazy
+    from harness.contracts import Contract
+    from harness.pytest_plugin.local import LocalServices
 
 RAW_BUCKET = "etlq-raw"
 DATABASE = "etlq_demo"
@@ -28,18 +33,40 @@ DAY_SEED_STEP = 1  # day 2 uses another seed, so customers change attributes (SC
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("demo", help="run the ETL and the suites on a throwaway local environment",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--contracts", type=Path, default=Path("testdata/contracts"),
-                        help="contracts folder (default testdata/contracts)")
-    parser.add_argument("--run-date", type=dt.date.fromisoformat, default=None,
-                        help="the second run date, YYYY-MM-DD (default: today, UTC); the first is the day before")
-    parser.add_argument("--rows", type=int, default=2000, help="generated rows per source and day (default 2000)")
+    parser = sub.add_parser(
+        "demo",
+        help="run the ETL and the suites on a throwaway local environment",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--contracts",
+        type=Path,
+        default=Path("testdata/contracts"),
+        help="contracts folder (default testdata/contracts)",
+    )
+    parser.add_argument(
+        "--run-date",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the second run date, YYYY-MM-DD (default: today, UTC); the first is the day before",
+    )
+    parser.add_argument(
+        "--rows", type=int, default=2000, help="generated rows per source and day (default 2000)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="datagen seed (default 7)")
-    parser.add_argument("--results", type=Path, default=Path("reports/allure-results"),
-                        help="Allure results folder, emptied first (default reports/allure-results)")
-    parser.add_argument("--report", type=Path, default=Path("reports/allure-report"),
-                        help="Allure report folder (default reports/allure-report)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("reports/allure-results"),
+        help="Allure results folder, emptied first (default reports/allure-results)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("reports/allure-report"),
+        help="Allure report folder (default reports/allure-report)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -48,23 +75,22 @@ def _step(message: str) -> float:
     return time.perf_counter()
 
 
-def _load(services: object, contracts: list, days: list[dt.date], rows: int, seed: int) -> str:
-    """A new database with ``days`` of generated data loaded through the real ETL; its URL."""
-    from harness import aws
-    from harness.pytest_plugin.local import LocalServices, generate_raw, run_etl
+def _load(
+    services: LocalServices, contracts: list[Contract], days: list[dt.date], rows: int, seed: int
+) -> str:
+    """A new database with ``days`` of generated data loaded through the real ETL; its URL.
 
-    assert isinstance(services, LocalServices)
+    A run the quality gate stops raises ``QualityGateFailed`` (exit 1), bad input ``EtlInputError``.
+    """
+    from harness import aws
+    from harness.pytest_plugin.local import generate_raw, run_etl
+
     url = services.pg.create_database(DATABASE)
     aws.client("s3", services.aws_endpoint).create_bucket(Bucket=RAW_BUCKET)
     for offset, day in enumerate(days):
         started = _step(f"generate {rows} rows per source for {day} into s3://{RAW_BUCKET}/raw/")
         generate_raw(contracts, RAW_BUCKET, day, rows, seed + offset * DAY_SEED_STEP)
-        from etl.errors import EtlError
-
-        try:
-            results = run_etl(url, RAW_BUCKET, day, contracts)
-        except EtlError as exc:
-            raise EtlqError(f"the ETL failed for {day}: {exc}", "see `etlq etl run --help`") from None
+        results = run_etl(url, RAW_BUCKET, day, contracts)
         jobs = ", ".join(f"{r.job} {r.status} ({r.rows_out} rows)" for r in results)
         print(f"    etl {day}: {jobs} [{time.perf_counter() - started:.1f}s]")
     return url
@@ -73,11 +99,24 @@ def _load(services: object, contracts: list, days: list[dt.date], rows: int, see
 def _suites(url: str, endpoint: str, run_date: dt.date, contracts: Path, results: Path) -> int:
     """The smoke and regression suites, read-only against the demo database, as a deployed run."""
     command = [
-        sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q", "--no-header",
-        "-m", "smoke or regression", "--etlq-mode=deployed", f"--etlq-url={url}",
-        f"--etlq-aws-endpoint={endpoint}", f"--etlq-raw-bucket={RAW_BUCKET}",
-        f"--etlq-run-date={run_date}", f"--etlq-contracts={contracts}",
-        f"--alluredir={results}", "--clean-alluredir",
+        sys.executable,
+        "-m",
+        "pytest",
+        "suites",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "-m",
+        "smoke or regression",
+        "--etlq-mode=deployed",
+        f"--etlq-url={url}",
+        f"--etlq-aws-endpoint={endpoint}",
+        f"--etlq-raw-bucket={RAW_BUCKET}",
+        f"--etlq-run-date={run_date}",
+        f"--etlq-contracts={contracts}",
+        f"--alluredir={results}",
+        "--clean-alluredir",
     ]
     # The planted-defect and golden-case tests build their own data: `make test` runs them.
     command += ["--deselect", "suites/regression/test_planted_defects.py"]
@@ -86,8 +125,10 @@ def _suites(url: str, endpoint: str, run_date: dt.date, contracts: Path, results
     print(f"    pytest: {tail[0] if tail else 'no output'}")
     if proc.returncode not in (0, 1):
         print(proc.stdout[-4000:] + proc.stderr[-2000:], file=sys.stderr)
-        raise EtlqError(f"the suites could not run (pytest exit {proc.returncode})",
-                        "run `pytest suites -m smoke -x` to see why")
+        raise EtlqError(
+            f"the suites could not run (pytest exit {proc.returncode})",
+            "run `pytest suites -m smoke -x` to see why",
+        )
     return proc.returncode
 
 
@@ -101,7 +142,9 @@ def run(args: argparse.Namespace) -> int:
     second = args.run_date or dt.datetime.now(dt.UTC).date()
     days = [second - dt.timedelta(days=1), second]
     if not (PROJECT / "suites").is_dir():
-        raise EtlqError(f"no suites/ folder in {PROJECT}", "run `etlq demo` from an etlq checkout (`make demo`)")
+        raise EtlqError(
+            f"no suites/ folder in {PROJECT}", "run `etlq demo` from an etlq checkout (`make demo`)"
+        )
     args.contracts, args.results = args.contracts.resolve(), args.results.resolve()
     contracts = load_contracts(args.contracts)
     find_allure()  # fail before doing any work when `make allure` has not run

@@ -10,7 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from harness.contracts.model import Column, ExpressionRule, ForeignKey, Reconcile, Rule, Severity
-from harness.contracts.types import is_numeric_type, is_temporal_type, normalize_type, parse_duration
+from harness.contracts.types import (
+    is_array_type,
+    is_numeric_type,
+    is_temporal_type,
+    normalize_type,
+    parse_duration,
+)
 from harness.contracts.validate import Source, close_match, describe, severity_of, unwrap
 from harness.contracts.yamlnodes import YList, YMap
 
@@ -104,6 +110,15 @@ def parse_column(f: Source, name: str, spec: Any, line: int, default: Severity) 
     if col_type is None:
         raise f.fail(spec.key_lines["type"], f"'type' {context} is not a PostgreSQL type: {spelled!r}")
     fields: dict[str, Any] = {"name": name, "type": col_type, "line": line}
+    if is_array_type(col_type):
+        quoted = '"' + name.replace('"', '""') + '"'
+        for key in ("accepted", "min", "max", "pattern"):
+            if key in spec:
+                raise f.fail(
+                    spec.key_lines[key],
+                    f"{key!r} {context} cannot check the array type {col_type}: it compares single values"
+                    f" (fix: remove it, or write a rule under checks.rules, e.g. 'cardinality({quoted}) > 0')",
+                )
 
     for key in ("description", "pii", "semantic", "origin"):
         if key in spec:

@@ -61,33 +61,53 @@ _WITH_MODIFIER: dict[str, str] = {
     "bit varying": "bit varying",
 }
 
-_MODIFIED = re.compile(r"^(?P<base>[a-z ]+?)\s*\(\s*(?P<args>\d+(?:\s*,\s*-?\d+)?)\s*\)(?P<array>(\[\])*)$")
-_TIMESTAMP_P = re.compile(r"^(timestamp|time)\s*\((\d)\)\s*(with|without) time zone$")
+_MODIFIED = re.compile(r"^(?P<base>[a-z ]+?)\s*\(\s*(?P<args>\d+(?:\s*,\s*-?\d+)?)\s*\)$")
+_TIMESTAMP_P = re.compile(
+    r"^(?P<base>timestamptz|timestamp|timetz|time)\s*\(\s*(?P<p>\d)\s*\)(?:\s*(?P<tz>with|without) time zone)?$"
+)
+# anything else format_type() prints: uuid, jsonb, inet, interval(0), interval second(3), enums,
+# domains (schema-qualified when not on the search_path), extension types like geometry(Point,4326)
+_OTHER = re.compile(
+    r"^(?P<name>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?(?: [a-z_][a-z0-9_]*)*)"
+    r"(?:\s*\((?P<args>[a-z0-9_ ,\-]*)\)(?P<tail>(?: [a-z_][a-z0-9_]*)*))?$",
+    re.IGNORECASE,
+)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def normalize_type(spelled: str) -> str | None:
-    """``varchar(200)`` -> ``character varying(200)``; None when the text is not a type name."""
+    """``varchar(200)`` -> ``character varying(200)``; None when the text is not a type name.
+
+    Every spelling ``format_type()`` prints normalizes to itself, so a drafted contract loads.
+    """
     if '"' in spelled:  # format_type() quotes user-defined types with capitals: keep them as printed
         return spelled.strip()
-    text = " ".join(spelled.strip().lower().split())
-    if not text or not re.fullmatch(r"[a-z0-9_ ,.()\[\]]+", text):
-        return None
+    original = " ".join(spelled.split())
     array = ""
-    while text.endswith("[]"):
+    while original.endswith("[]"):
         array += "[]"
-        text = text[:-2].rstrip()
+        original = original[:-2].rstrip()
+    text = original.lower()
     if text in _PLAIN:
         return _PLAIN[text] + array
     match = _MODIFIED.match(text)
     if match and match.group("base") in _WITH_MODIFIER:
         args = ",".join(part.strip() for part in match.group("args").split(","))
         return f"{_WITH_MODIFIER[match.group('base')]}({args}){array}"
-    if _TIMESTAMP_P.match(text):
-        return text + array
-    if re.fullmatch(r"([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*( [a-z_][a-z0-9_]*)*", text):
-        return text + array  # uuid, text, date, jsonb, interval, user-defined enums, ...
+    match = _TIMESTAMP_P.match(text)
+    if match:
+        base = {"timestamptz": "timestamp", "timetz": "time"}.get(match.group("base"), match.group("base"))
+        zoned = match.group("tz") == "with" or match.group("base") in ("timestamptz", "timetz")
+        return f"{base}({match.group('p')}) with{'' if zoned else 'out'} time zone{array}"
+    match = _OTHER.match(original)
+    if match:
+        name = match.group("name").lower()
+        if match.group("args") is None:
+            return name + array
+        # a type modifier is the type's own text (PostGIS: Point,4326): keep its case
+        args = ",".join(part.strip() for part in match.group("args").split(","))
+        return f"{name}({args}){(match.group('tail') or '').lower()}{array}"
     return None
 
 
@@ -99,15 +119,22 @@ def parse_duration(text: str) -> int | None:
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
+def is_array_type(pg_type: str) -> bool:
+    """``text[]``, ``character varying(12)[]``, ``"Sales"."Mood"[]``: one value holds many."""
+    return pg_type.endswith("]")
+
+
 def is_text_type(pg_type: str) -> bool:
-    return pg_type == "text" or pg_type.startswith(("character", "citext"))
+    return not is_array_type(pg_type) and (pg_type == "text" or pg_type.startswith(("character", "citext")))
 
 
 def is_numeric_type(pg_type: str) -> bool:
+    if is_array_type(pg_type):
+        return False
     return pg_type in {"smallint", "integer", "bigint", "real", "double precision"} or pg_type.startswith(
         "numeric"
     )
 
 
 def is_temporal_type(pg_type: str) -> bool:
-    return pg_type == "date" or pg_type.startswith(("timestamp", "time "))
+    return not is_array_type(pg_type) and (pg_type == "date" or pg_type.startswith(("timestamp", "time ", "time(")))

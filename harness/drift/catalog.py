@@ -36,6 +36,8 @@ class LiveTable:
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     unique_keys: tuple[tuple[str, ...], ...] = ()  # unique constraints and plain unique indexes
+    # table, partitioned table, partition, view, materialized view, foreign table (not in snapshots)
+    kind: str = "table"
 
     def column(self, name: str) -> LiveColumn | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -81,7 +83,11 @@ _COLUMNS = text(f"""
 SELECT n.nspname AS schema_name, c.relname AS table_name, a.attname::text AS column_name,
        format_type(a.atttypid, a.atttypmod) AS column_type,
        NOT a.attnotnull AS nullable,
-       (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') AS has_default
+       (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') AS has_default,
+       CASE WHEN c.relispartition THEN 'partition'
+            ELSE CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+                 WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END
+       END AS relation_kind
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -128,8 +134,10 @@ def read_catalog(conn: Connection, *, tables: Iterable[str] = (), schemas: Itera
     """Live tables named in ``tables`` (``schema.table``) or living in ``schemas``."""
     scope = {"tables": sorted(set(tables)), "schemas": sorted(set(schemas))}
     columns: dict[str, list[LiveColumn]] = {}
+    kinds: dict[str, str] = {}
     for row in conn.execute(_COLUMNS, scope):
         key = f"{row.schema_name}.{row.table_name}"
+        kinds[key] = row.relation_kind
         columns.setdefault(key, []).append(
             LiveColumn(row.column_name, row.column_type, bool(row.nullable), bool(row.has_default))
         )
@@ -151,6 +159,7 @@ def read_catalog(conn: Connection, *, tables: Iterable[str] = (), schemas: Itera
             primary_key=keys[name]["p"][0] if keys[name]["p"] else (),
             foreign_keys=tuple(keys[name]["f"]),
             unique_keys=tuple(keys[name]["u"]),
+            kind=kinds[name],
         )
         for name, cols in columns.items()
     }
