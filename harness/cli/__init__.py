@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "drift",
     "check",
     "export",
+    "publish",
     "report",
 )
 

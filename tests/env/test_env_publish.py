@@ -1,14 +1,17 @@
-"""Publishing check results to S3, SNS and CloudWatch on the moto server, read back."""
+"""Publishing check results to S3, SNS and CloudWatch on the moto server (the library and
+`etlq publish`), read back."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness import aws
+from harness.cli import main
 from harness.errors import EtlqError
 from harness.publish import publish_results
 
@@ -131,3 +134,69 @@ def test_malformed_results_are_a_user_error(moto_endpoint: str, raw_bucket: str)
 def test_a_missing_bucket_is_a_connection_error(moto_endpoint: str) -> None:
     with pytest.raises(EtlqError, match=r"^cannot write s3://no-such-bucket/quality/silver.orders/"):
         publish_results({"checks": [check()]}, bucket="no-such-bucket", endpoint_url=moto_endpoint)
+
+
+def test_publish_writes_per_table_results_and_alerts(
+    tmp_path: Path,
+    moto_endpoint: str,
+    raw_bucket: str,
+    alerts: tuple[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    topic_arn, queue_url = alerts
+    report = tmp_path / "check.json"
+    report.write_text(json.dumps(REPORT))
+
+    code = main(
+        [
+            "publish",
+            "--report",
+            str(report),
+            "--bucket",
+            raw_bucket,
+            "--topic-arn",
+            topic_arn,
+            "--aws-endpoint",
+            moto_endpoint,
+            "--format",
+            "json",
+        ]
+    )
+
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    s3 = aws.client("s3", moto_endpoint)
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=raw_bucket)["Contents"])
+    assert [k.split("/")[1] for k in keys] == ["gold.dim_fx", "silver.orders"]
+    assert sorted(out["objects"]) == [f"s3://{raw_bucket}/{k}" for k in keys]
+    messages = aws.client("sqs", moto_endpoint).receive_message(QueueUrl=queue_url)["Messages"]
+    assert json.loads(messages[0]["Body"])["MessageId"] == out["alert_message_id"]
+    assert out["metrics"] == 6  # 3 metrics x 2 tables
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such report"),
+        ("{not json", "not a JSON check report"),
+        ('{"checks": [{"id": "x"}]}', "check result #1 has no 'table' or 'outcome'"),
+    ],
+)
+def test_a_bad_report_is_one_line_and_exit_2(
+    tmp_path: Path,
+    moto_endpoint: str,
+    raw_bucket: str,
+    content: str | None,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = tmp_path / "check.json"
+    if content is not None:
+        report.write_text(content)
+
+    code = main(["publish", "--report", str(report), "--bucket", raw_bucket, "--aws-endpoint", moto_endpoint])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert aws.client("s3", moto_endpoint).list_objects_v2(Bucket=raw_bucket)["KeyCount"] == 0
