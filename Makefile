@@ -57,7 +57,7 @@ libdoc: setup
 
 lint: setup
 	$(BIN)/ruff check etl harness fixtures suites tests bench
-	$(BIN)/mypy etl harness
+	$(BIN)/mypy etl harness bench
 
 report: setup allure
 	$(BIN)/etlq report

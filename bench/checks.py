@@ -1,0 +1,129 @@
+"""Check engine vs Great Expectations vs a hand-written fused query, on staging.orders.
+
+The data: generated orders loaded by the ETL's ingest job. Ingest quarantines anything it
+cannot type, so staging is clean; ``PLANT_SQL`` then breaks a few rows, so some checks fail
+and the engines' extra work for failed checks (samples of failing rows) is part of the time.
+
+The checks: every row-level check (not null, range, pattern, expression) the staging.orders
+contract declares. All three contenders count failing rows of exactly those checks; the
+counts must agree, or the ratios would compare different work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bench.results import Run
+from bench.timing import median, timed
+from bench.workspace import Workspace, contracts, ingest_orders, land_raw, server_version, workspace
+from harness.checks import run_checks
+from harness.checks.plan import plan_contract
+from harness.checks.results import RunResult
+from harness.checks.sql_build import ROW_KINDS
+from harness.pytest_plugin.local import LocalServices
+
+TABLE = "staging.orders"
+MAX_SQL_OVER_FUSED = 1.3  # the engine's cost over the query an engineer would write by hand
+MIN_GX_OVER_SQL = 5.0
+GOAL = (
+    f"sql engine takes <= {MAX_SQL_OVER_FUSED}x the hand-written fused query's time"
+    f" and is >= {MIN_GX_OVER_SQL:g}x faster than GX"
+)
+
+# About one row in 30 gets one defect; mod(), not %, as the statement runs without parameters.
+PLANT_SQL = """
+UPDATE staging.orders SET
+    amount   = CASE WHEN mod(source_line, 97) = 0 THEN -amount - 1 ELSE amount END,
+    currency = CASE WHEN mod(source_line, 89) = 0 THEN lower(currency) ELSE currency END,
+    event_ts = CASE WHEN mod(source_line, 83) = 0 THEN now() + interval '1 day' ELSE event_ts END
+WHERE mod(source_line, 97) = 0 OR mod(source_line, 89) = 0 OR mod(source_line, 83) = 0
+"""
+
+# What an engineer would write by hand for the same checks: one scan, one count per check.
+# Its column names are the check ids, so its counts compare with the engines' one to one.
+FUSED_SQL = """
+SELECT
+    count(*) AS total,
+    count(*) FILTER (WHERE order_id IS NULL)    AS "staging.orders::not_null[order_id]",
+    count(*) FILTER (WHERE customer_id IS NULL) AS "staging.orders::not_null[customer_id]",
+    count(*) FILTER (WHERE status IS NULL)      AS "staging.orders::not_null[status]",
+    count(*) FILTER (WHERE amount IS NULL)      AS "staging.orders::not_null[amount]",
+    count(*) FILTER (WHERE amount < 0)          AS "staging.orders::range[amount]",
+    count(*) FILTER (WHERE currency IS NULL)    AS "staging.orders::not_null[currency]",
+    count(*) FILTER (WHERE currency !~ '^[A-Z]{3}$') AS "staging.orders::pattern[currency]",
+    count(*) FILTER (WHERE order_date IS NULL)  AS "staging.orders::not_null[order_date]",
+    count(*) FILTER (WHERE event_ts IS NULL)    AS "staging.orders::not_null[event_ts]",
+    count(*) FILTER (WHERE run_date IS NULL)    AS "staging.orders::not_null[run_date]",
+    count(*) FILTER (WHERE source_file IS NULL) AS "staging.orders::not_null[source_file]",
+    count(*) FILTER (WHERE source_line IS NULL) AS "staging.orders::not_null[source_line]",
+    count(*) FILTER (WHERE source_line < 2)     AS "staging.orders::range[source_line]",
+    count(*) FILTER (WHERE loaded_at IS NULL)   AS "staging.orders::not_null[loaded_at]",
+    count(*) FILTER (WHERE (event_ts <= now()) IS NOT TRUE)
+                                                AS "staging.orders::expression[event_ts_not_in_future]"
+FROM staging.orders
+"""
+
+
+def _load(space: Workspace, rows: int) -> None:
+    land_raw(space, rows, defects=0.0)
+    ingest_orders(space)
+    with space.engine.begin() as conn:
+        conn.exec_driver_sql(PLANT_SQL)
+    with space.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM ANALYZE {TABLE}")  # as after any bulk change
+
+
+def fused_sql(space: Workspace) -> dict[str, int]:
+    """The hand-written query's counts by check id, plus ``total``."""
+    with space.engine.connect() as conn:
+        return dict(conn.exec_driver_sql(FUSED_SQL).one()._mapping)
+
+
+def _failing(run: RunResult) -> dict[str, int | None]:
+    return {result.id: result.failing for result in run.results}
+
+
+def measure(services: LocalServices, rows: int, repeat: int) -> Run:
+    """Median seconds of each contender over ``repeat`` interleaved rounds, after one warm-up."""
+    from harness.checks.gx import run_gx  # GX is slow to import; only this measurement needs it
+
+    [contract] = [c for c in contracts() if c.table == TABLE]
+    select = ",".join(spec.id for spec in plan_contract(contract) if spec.kind in ROW_KINDS)
+    with workspace(services, "checks") as space:
+        _load(space, rows)
+        contenders: dict[str, Callable[[], Any]] = {
+            "sql": lambda: run_checks(space.engine, [contract], select=select),
+            "gx": lambda: run_gx(space.engine, [contract], select=select),
+            "fused_sql": lambda: fused_sql(space),
+        }
+        # one untimed round: connection pools, caches and GX's first-use setup are not the subject
+        last = {key: call() for key, call in contenders.items()}
+        seconds: dict[str, list[float]] = {key: [] for key in contenders}
+        for _ in range(repeat):
+            # interleaved, so a burst of load on the shared machine hits every contender alike
+            for key, call in contenders.items():
+                elapsed, last[key] = timed(call)
+                seconds[key].append(elapsed)
+        postgres = server_version(space)
+    fused = dict(last["fused_sql"])
+    total = fused.pop("total")
+    failing = {"sql_engine": _failing(last["sql"]), "gx": _failing(last["gx"]), "fused_sql": fused}
+    agree = failing["sql_engine"] == failing["fused_sql"] == failing["gx"]
+    sql, gx, hand = (median(seconds[key]) for key in ("sql", "gx", "fused_sql"))
+    ratios = {"sql_over_fused_sql": sql / hand, "gx_over_sql": gx / sql}
+    return Run(
+        name="checks",
+        rows=total,
+        subject="harness.checks.run_checks (sql engine), row-level checks of staging.orders",
+        subject_s=tuple(seconds["sql"]),
+        peers={"gx_s": tuple(seconds["gx"]), "fused_sql_s": tuple(seconds["fused_sql"])},
+        ratios=ratios,
+        goal=GOAL,
+        # counts that disagree make the ratios meaningless: then the goal is not met either
+        met=agree
+        and ratios["sql_over_fused_sql"] <= MAX_SQL_OVER_FUSED
+        and ratios["gx_over_sql"] >= MIN_GX_OVER_SQL,
+        details={"checks": len(fused), "counts_agree": agree, "failing": failing, "postgres": postgres},
+        warnings=() if agree else ("failing counts differ between contenders (see details.failing)",),
+    )

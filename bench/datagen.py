@@ -1,0 +1,89 @@
+"""Data generation: ``harness.datagen`` writing the orders CSV vs Faker called per row.
+
+The subject is generate() over all the contracts, as ``etlq generate`` runs it (orders
+reference generated customers); its time is its own clock for the orders file, rendering and
+writing included. The peer is the usual hand-rolled generator: a loop calling Faker for each
+value of each row, written with ``csv.writer``, same columns as the orders file. Faker is far
+slower, so it runs on fewer rows and is compared per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from faker import Faker
+
+from bench.results import Run
+from bench.timing import median, timed
+from bench.workspace import RUN_DATE, SEED, contracts
+from etl.sources import ORDER_STATUSES, ORDERS
+from harness.datagen.run import GenerateOptions, generate
+
+GOAL_ROWS_PER_S = 500_000
+FAKER_ROWS = 20_000  # enough for a steady per-row rate; 2M rows would take minutes
+WINDOW = dt.timedelta(days=30)  # orders dated within this window before the run date
+
+
+def faker_orders(path: Path, rows: int, fake: Faker) -> None:
+    """``rows`` orders-like rows, one Faker call per value, as CSV with the orders header."""
+    first_day = RUN_DATE - WINDOW
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(ORDERS.columns)
+        for order_id in range(1, rows + 1):
+            order_date = fake.date_between(start_date=first_day, end_date=RUN_DATE)
+            start = dt.datetime.combine(order_date, dt.time(), dt.UTC)
+            writer.writerow(
+                (
+                    order_id,
+                    fake.random_int(1, 100_000),
+                    fake.random_element(ORDER_STATUSES),
+                    fake.pydecimal(left_digits=4, right_digits=2, positive=True),
+                    fake.currency_code(),
+                    order_date.isoformat(),
+                    fake.date_time_between(start, start + dt.timedelta(days=1), dt.UTC).isoformat(),
+                )
+            )
+
+
+def _orders_seconds(out: str, rows: int) -> tuple[float, int]:
+    """generate()'s own seconds and rows for the orders file."""
+    result = generate(contracts(), GenerateOptions(out=out, rows=rows, seed=SEED, run_date=RUN_DATE))
+    orders = next(t for t in result.tables if t.source == ORDERS.name)
+    return orders.seconds, orders.rows
+
+
+def measure(rows: int, repeat: int) -> Run:
+    """Median rows/s of datagen (``rows`` orders) and of Faker (at most ``FAKER_ROWS`` rows)."""
+    faker_rows = min(rows, FAKER_ROWS)
+    fake = Faker()  # built once, outside the clock: the peer is timed per row only
+    fake.seed_instance(SEED)
+    subject: list[float] = []
+    peer: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="etlq-bench-") as out:
+        for _ in range(repeat):
+            seconds, generated = _orders_seconds(out, rows)
+            subject.append(seconds)
+            peer.append(timed(lambda: faker_orders(Path(out) / "faker_orders.csv", faker_rows, fake))[0])
+    scale = generated / faker_rows  # Faker's seconds scaled to the subject's row count
+    extrapolated = tuple(seconds * scale for seconds in peer)
+    rows_per_s = generated / median(subject)
+    return Run(
+        name="datagen",
+        rows=generated,
+        subject="harness.datagen.generate, the orders CSV (all contracts, no defects)",
+        subject_s=tuple(subject),
+        peers={"faker_extrapolated_s": extrapolated},
+        ratios={"faker_over_datagen": median(extrapolated) / median(subject)},
+        goal=f">= {GOAL_ROWS_PER_S:,} rows/s for the orders table",
+        met=rows_per_s >= GOAL_ROWS_PER_S,
+        details={
+            "rows_per_s": round(rows_per_s),
+            "faker_rows": faker_rows,
+            "faker_s": [round(seconds, 4) for seconds in peer],
+            "faker_rows_per_s": round(faker_rows / median(peer)),
+        },
+    )
