@@ -48,7 +48,9 @@ def resolve_database_url(database_url: str | None, db_secret_id: str | None) -> 
     if db_secret_id:
         return aws.database_url_from_secret(db_secret_id)
     raise EtlInputError(
-        "no database given", "pass a database URL", "pass the Secrets Manager id of the RDS secret"
+        "no database given",
+        "pass --db_secret_id with the Secrets Manager id of the RDS secret",
+        "pass --database_url postgresql://user:password@host:port/dbname",
     )
 
 

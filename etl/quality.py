@@ -43,7 +43,7 @@ def load_suites(expectations: Expectations, s3: Any = None) -> list[dict[str, An
         return []
     if isinstance(expectations, str) and expectations.startswith("s3://"):
         documents = aws.read_json_objects(s3 if s3 is not None else aws.client("s3"), expectations)
-        return [suite for doc in documents for suite in _as_suites(doc, expectations)]
+        return _found([suite for doc in documents for suite in _as_suites(doc, expectations)], expectations)
     if isinstance(expectations, (str, Path)):
         path = Path(expectations)
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]
@@ -58,8 +58,20 @@ def load_suites(expectations: Expectations, s3: Any = None) -> list[dict[str, An
                 suites += _as_suites(json.loads(file.read_text(encoding="utf-8")), str(file))
             except json.JSONDecodeError as exc:
                 raise EtlInputError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-        return suites
+        return _found(suites, str(path))
     return _as_suites(list(expectations), "expectations")
+
+
+def _found(suites: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+    """A location given on purpose must hold suites: an empty one (a typo in the prefix) would
+    otherwise skip the gate silently and let gold load unchecked."""
+    if not suites:
+        raise EtlInputError(
+            f"no expectation suites (*.json) at {where}",
+            "upload the GX suites there (etlq export gx)",
+            "pass --expectations with the location that holds them",
+        )
+    return suites
 
 
 def suite_table(suite: dict[str, Any]) -> str:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import DOUBLE_PRECISION, Connection, Engine, cast, func, select
+from sqlalchemy import DOUBLE_PRECISION, Connection, Engine, case, cast, func, select
+from sqlalchemy.exc import DBAPIError
 
-from harness.checks.connect import connected
+from harness.checks.connect import connected, db_reason
 from harness.checks.sql_build import table_of
 from harness.contracts.types import is_numeric_type, is_text_type
 from harness.drift.catalog import LiveTable, read_catalog
@@ -58,7 +59,11 @@ def _profile(conn: Connection, live: LiveTable, key_columns: set[str]) -> dict[s
             plan["bounds"].append(col.name)
             # a real's text form is rounded; its double value is exact and compares equal in PostgreSQL
             value = cast(t.c[col.name], DOUBLE_PRECISION) if col.type == "real" else t.c[col.name]
-            cols += [func.min(value).label(f"lo{i}"), func.max(value).label(f"hi{i}")]
+            low: Any = func.min(value)
+            high: Any = func.max(value)
+            if col.type == "date":  # psycopg2 reads 'infinity' as 9999-12-31, which 'infinity' exceeds
+                low, high = case((func.isfinite(low), low)), case((func.isfinite(high), high))
+            cols += [low.label(f"lo{i}"), high.label(f"hi{i}")]
     row = conn.execute(select(*cols).select_from(t)).one()._mapping
     index = {c.name: i for i, c in enumerate(live.columns)}
     coded = [
@@ -74,12 +79,20 @@ def _profile(conn: Connection, live: LiveTable, key_columns: set[str]) -> dict[s
         ]
         values = conn.execute(select(*aggregates).select_from(t)).one()._mapping
         accepted = {c: sorted(values[f"v{index[c]}"]) for c in coded}
+    # an infinite or NaN extreme (SCD valid_to = 'infinity', a NaN reading) gets no bound on its side
     bounds = {
-        c: (row[f"lo{index[c]}"], row[f"hi{index[c]}"])
+        c: tuple(v if _finite(v) else None for v in (row[f"lo{index[c]}"], row[f"hi{index[c]}"]))
         for c in plan["bounds"]
-        if row[f"lo{index[c]}"] is not None
     }
     return {"rows": row["rows"], "accepted": accepted, "bounds": bounds}
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is not None
 
 
 def _number(value: Any, down: bool) -> Any:
@@ -118,9 +131,11 @@ def draft_contract(live: LiveTable, profile: dict[str, Any]) -> dict[str, Any]:
             spec["unique"] = True
         if col.name in profile["accepted"]:
             spec["accepted"] = _Flow(profile["accepted"][col.name])
-        if col.name in profile["bounds"]:
-            low, high = profile["bounds"][col.name]
-            spec["min"], spec["max"] = _bound(low, down=True), _bound(high, down=False)
+        low, high = profile["bounds"].get(col.name, (None, None))
+        if low is not None:
+            spec["min"] = _bound(low, down=True)
+        if high is not None:
+            spec["max"] = _bound(high, down=False)
         if col.name in single_fk:
             fk = single_fk[col.name]
             spec["references"] = f"{fk.ref_table}.{fk.ref_columns[0]}"
@@ -209,7 +224,17 @@ def scaffold_contracts(
                 continue
             keys = set(live.primary_key) | {c for fk in live.foreign_keys for c in fk.columns}
             keys |= {k[0] for k in live.unique_keys if len(k) == 1}
-            doc = draft_contract(live, _profile(conn, live, keys))
+            try:
+                with conn.begin_nested():  # a table we may not read must not abort the others
+                    profile = _profile(conn, live, keys)
+            except DBAPIError as exc:
+                if name in wanted:
+                    reason = db_reason(exc)
+                    raise EtlqError(f"cannot read {live.table}: {reason}", "grant SELECT on it") from None
+                if on_skip is not None:
+                    on_skip(live.table, f"cannot read it: {db_reason(exc)}")
+                continue
+            doc = draft_contract(live, profile)
             drafts[Path(out_dir) / schema / f"{name}.yml"] = render_contract(doc, f"{live.table}")
         conn.rollback()
     if not drafts:

@@ -9,14 +9,14 @@ Test Tags           regression
 
 *** Test Cases ***
 Every Table Matches Its Contract
-    [Tags]    quality
+    [Tags]    quality    robot:continue-on-failure
     @{tables}=    Get Contract Tables
     FOR    ${table}    IN    @{tables}
         Table Should Match Contract    ${table}
     END
 
 Raw Records Reach Staging Or Quarantine
-    [Tags]    completeness
+    [Tags]    completeness    robot:continue-on-failure
     @{tables}=    Get Contract Tables    staging.*
     FOR    ${table}    IN    @{tables}
         Raw Records Should Reconcile    ${table}

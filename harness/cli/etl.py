@@ -7,11 +7,18 @@ usage, input or connection error (missing bucket, raw files, secret or database)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from harness.errors import EtlqError
+
+DEFAULT_CONTRACTS = "testdata/contracts"
+# The ETL's errors name Glue job arguments; here the same things are this command's options.
+_GLUE_TO_CLI = {"--raw_bucket": "--bucket", "--run_date": "--run-date", "--database_url": "--url"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,33 +31,64 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     run_parser.add_argument(
         "--aws-endpoint", help="AWS endpoint, e.g. the moto server (default: `etlq env up`'s)"
     )
-    run_parser.add_argument(
-        "--contracts", help="contracts compiled into the quality gate's GX suites (default: no gate)"
+    gate = run_parser.add_mutually_exclusive_group()
+    gate.add_argument(
+        "--contracts",
+        help=f"contracts compiled into the quality gate's GX suites (default: {DEFAULT_CONTRACTS} "
+        "when it exists, else no gate)",
+    )
+    gate.add_argument(
+        "--no-gate",
+        action="store_true",
+        help="skip the quality gate (e.g. to load planted defects into gold)",
     )
     run_parser.add_argument("--glue-database", default="etlq", help="Glue catalog database for gold tables")
     run_parser.add_argument("--format", choices=("text", "json"), default="text")
     run_parser.set_defaults(func=run)
 
 
-def _use_endpoint(endpoint: str | None) -> None:
-    """boto3 reads AWS_ENDPOINT_URL itself; a local endpoint (moto) accepts any credentials."""
+@contextlib.contextmanager
+def _use_endpoint(endpoint: str | None) -> Iterator[None]:
+    """boto3 reads AWS_ENDPOINT_URL itself; a local endpoint (moto) accepts any credentials.
+    Set for the run only, so an in-process caller (a test) keeps its environment."""
     if not endpoint:
+        yield
         return
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    values = {"AWS_ENDPOINT_URL": endpoint}
     if not os.environ.get("AWS_ACCESS_KEY_ID"):
-        os.environ["AWS_ACCESS_KEY_ID"] = "testing"
-        os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        values.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    if not os.environ.get("AWS_DEFAULT_REGION"):
+        values["AWS_DEFAULT_REGION"] = "us-east-1"
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
-def _suites(contracts_path: str | None) -> tuple[list[dict[str, Any]] | None, str | None]:
+def _suites(contracts_path: str | None, no_gate: bool) -> tuple[list[dict[str, Any]] | None, str | None]:
     """GX suites compiled from the contracts, or (None, why the gate is skipped)."""
+    if no_gate:
+        return None, "--no-gate given: quality gate skipped"
     if contracts_path is None:
-        return None, "no --contracts given: quality gate skipped"
+        if not Path(DEFAULT_CONTRACTS).is_dir():
+            return None, f"no --contracts given and no {DEFAULT_CONTRACTS}/ here: quality gate skipped"
+        contracts_path = DEFAULT_CONTRACTS
     from harness.checks.gx import compile_suites
     from harness.contracts import load_contracts
 
     return compile_suites(load_contracts(contracts_path)), None
+
+
+def _cli_names(text: str) -> str:
+    for glue, cli in _GLUE_TO_CLI.items():
+        text = text.replace(glue, cli)
+    return text
 
 
 def _render_text(run_date: str, jobs: list[dict[str, Any]], note: str | None, error: str | None) -> str:
@@ -75,24 +113,25 @@ def run(args: argparse.Namespace) -> int:
     from harness.env.state import resolve_aws_endpoint, resolve_database_url
 
     url = resolve_database_url(args.url)
-    _use_endpoint(resolve_aws_endpoint(args.aws_endpoint))
+    endpoint = resolve_aws_endpoint(args.aws_endpoint)
     bucket = args.bucket or raw_bucket_name()
-    suites, note = _suites(args.contracts)
+    suites, note = _suites(args.contracts, args.no_gate)
 
     from etl import pipeline
     from etl.errors import EtlInputError, QualityGateFailed
 
     gate_failure: QualityGateFailed | None = None
     try:
-        results = pipeline.run(
-            args.run_date,
-            raw_bucket=bucket,
-            database_url=url,
-            expectations=suites,
-            glue_database=args.glue_database,
-        )
+        with _use_endpoint(endpoint):
+            results = pipeline.run(
+                args.run_date,
+                raw_bucket=bucket,
+                database_url=url,
+                expectations=suites,
+                glue_database=args.glue_database,
+            )
     except EtlInputError as exc:
-        raise EtlqError(exc.what, *exc.fixes) from None
+        raise EtlqError(exc.what, *(_cli_names(fix) for fix in exc.fixes)) from None
     except QualityGateFailed as exc:
         gate_failure, results = exc, exc.results
     jobs = [r.to_dict() for r in results]

@@ -37,6 +37,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument(
         "--workers", type=int, default=1, help="processes rendering blocks (does not change the bytes)"
     )
+    parser.add_argument(
+        "--aws-endpoint",
+        help="S3 endpoint for s3:// output (default: ETLQ_AWS_ENDPOINT_URL, else `etlq env up`'s moto "
+        "server, else AWS)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
     parser.set_defaults(func=run)
 
@@ -54,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.rows < 1:
         raise EtlqError(f"--rows must be at least 1, got {args.rows}")
+    endpoint = None
+    if args.out.startswith("s3://"):  # the same endpoint `etlq etl run` reads the files from
+        from harness.env.state import resolve_aws_endpoint
+
+        endpoint = resolve_aws_endpoint(args.aws_endpoint)
     options = GenerateOptions(
         out=args.out,
         rows=args.rows,
@@ -65,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         chunk_rows=args.chunk_rows,
         workers=args.workers,
         progress=args.format == "text" and sys.stderr.isatty(),
+        aws_endpoint=endpoint,
     )
     result = generate(load_contracts(args.contracts), options)
     if args.format == "json":

@@ -117,7 +117,8 @@ def parse_column(f: Source, name: str, spec: Any, line: int, default: Severity) 
                 raise f.fail(
                     spec.key_lines[key],
                     f"{key!r} {context} cannot check the array type {col_type}: it compares single values"
-                    f" (fix: remove it, or write a rule under checks.rules, e.g. 'cardinality({quoted}) > 0')",
+                    f" (fix: remove it, or write a rule under checks.rules,"
+                    f" e.g. 'cardinality({quoted}) > 0')",
                 )
 
     for key in ("description", "pii", "semantic", "origin"):

@@ -63,7 +63,8 @@ _WITH_MODIFIER: dict[str, str] = {
 
 _MODIFIED = re.compile(r"^(?P<base>[a-z ]+?)\s*\(\s*(?P<args>\d+(?:\s*,\s*-?\d+)?)\s*\)$")
 _TIMESTAMP_P = re.compile(
-    r"^(?P<base>timestamptz|timestamp|timetz|time)\s*\(\s*(?P<p>\d)\s*\)(?:\s*(?P<tz>with|without) time zone)?$"
+    r"^(?P<base>timestamptz|timestamp|timetz|time)\s*\(\s*(?P<p>\d)\s*\)"
+    r"(?:\s*(?P<tz>with|without) time zone)?$"
 )
 # anything else format_type() prints: uuid, jsonb, inet, interval(0), interval second(3), enums,
 # domains (schema-qualified when not on the search_path), extension types like geometry(Point,4326)
@@ -137,4 +138,6 @@ def is_numeric_type(pg_type: str) -> bool:
 
 
 def is_temporal_type(pg_type: str) -> bool:
-    return not is_array_type(pg_type) and (pg_type == "date" or pg_type.startswith(("timestamp", "time ", "time(")))
+    if is_array_type(pg_type):
+        return False
+    return pg_type == "date" or pg_type.startswith(("timestamp", "time ", "time("))

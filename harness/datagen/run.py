@@ -42,6 +42,7 @@ class GenerateOptions:
     chunk_rows: int = 262_144
     workers: int = 1
     progress: bool = False
+    aws_endpoint: str | None = None  # for s3:// output; None: boto3's chain (AWS_ENDPOINT_URL)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def generate(contracts: Sequence[Contract], options: GenerateOptions) -> Generat
     cal = Calendar(options.run_date)
     plans = build_plans(contracts, options.rows, cal, options.tables)
     ctx = Context(options.seed, cal, {p.name: p for p in plans})
-    output = Output(options.out)
+    output = Output(options.out, options.aws_endpoint)
     ext = EXTENSIONS[options.fmt]
     writers: list[Writer | ParquetWriter] = []
     stats: list[TableStats] = []
@@ -154,7 +155,12 @@ def generate(contracts: Sequence[Contract], options: GenerateOptions) -> Generat
         },
         "defects": entries,
     }
-    output.put(MANIFEST, _manifest_bytes(manifest))
+    try:
+        output.put(MANIFEST, _manifest_bytes(manifest))
+    except BaseException:  # no data files without their manifest
+        for w in writers:
+            w.abort()
+        raise
     return GenerateResult(tuple(stats), output.where(MANIFEST), len(entries))
 
 

@@ -14,10 +14,30 @@ _NUMERIC = re.compile(r"^numeric(?:\((\d+),(\d+)\))?$")
 _VARCHAR = re.compile(r"^character varying(?:\((\d+)\))?$")
 
 
+# time(p) / timestamp(p) [with|without time zone] / interval(p): no (p) means 6 digits
+_PRECISION = re.compile(r"^(?P<base>time|timestamp|interval)(?:\((?P<p>\d)\))?(?P<rest>(?: .+)?)$")
+
+
+def _fractional_widening(expected: str, actual: str) -> bool | None:
+    """More fractional-second digits in the same time type widens; None when not such a pair."""
+    old, new = _PRECISION.match(expected), _PRECISION.match(actual)
+    if not (old and new) or (old["base"], old["rest"]) != (new["base"], new["rest"]):
+        return None
+    return int(new["p"] or 6) >= int(old["p"] or 6)
+
+
 def type_change_is_breaking(expected: str, actual: str) -> bool:
-    """Only widening is safe: every old value still fits and means the same."""
+    """Only widening is safe: every old value still fits and means the same. An array widens
+    when its element type does (``varchar(8)[]`` -> ``varchar(20)[]``)."""
     if expected == actual:
         return False
+    if expected.endswith("[]") and actual.endswith("[]"):
+        return type_change_is_breaking(expected[:-2], actual[:-2])
+    if expected.endswith("[]") or actual.endswith("[]"):
+        return True
+    widening = _fractional_widening(expected, actual)
+    if widening is not None:
+        return not widening
     if expected in _INTEGER_RANK and actual in _INTEGER_RANK:
         return _INTEGER_RANK[actual] < _INTEGER_RANK[expected]
     if expected in _FLOAT_RANK and actual in _FLOAT_RANK:

@@ -9,12 +9,15 @@ matches "re"``, ``RowCount >= n``, ``ReferentialIntegrity "c" "alias.{c}" = 1.0`
 Referenced tables are DQDL reference datasets; their alias is ``<schema>_<table>`` (DQDL
 splits ``alias.{cols}`` on the first dot, so the alias itself cannot hold one). A Glue job
 passes them as ``additional_data_sources={"gold_dim_customers": frame, ...}``.
-Checks DQDL cannot state (reconcile with filters, missing keys) are returned as skipped.
+Checks DQDL cannot state (reconcile with filters, missing keys, keys whose column names hold
+``,``, ``{`` or ``}``) are returned as skipped. Column names that are not plain identifiers are
+back-quoted inside Spark SQL (``CustomSql``, ``AggregateMatch``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -59,6 +62,18 @@ def _columns(names: Iterable[str]) -> str:
     return " ".join(_string(n) for n in names)
 
 
+def _spark_name(name: str) -> str:
+    """A column in Spark SQL: bare when it is a plain identifier, else in backticks."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        return name
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _listable(names: Iterable[str]) -> bool:
+    # DQDL lists columns as "a,b" and "alias.{a,b}": a name holding , { } cannot be listed
+    return not any(ch in name for name in names for ch in ",{}")
+
+
 def _spark_sql(expression: str) -> str:
     # DQDL runs CustomSql on Spark: predicates written for PostgreSQL must also parse there
     return f"select count(*) from primary where not coalesce(({expression}), false)"
@@ -86,14 +101,14 @@ def _rule(spec: CheckSpec, contract: Contract) -> str | None:
         parts = [f"RowCount >= {p['min']}"] if p.get("min") is not None else []
         parts += [f"RowCount <= {p['max']}"] if p.get("max") is not None else []
         return parts[0] if len(parts) == 1 else " and ".join(f"({part})" for part in parts)
-    if spec.kind == "foreign_key":
+    if spec.kind == "foreign_key" and _listable([*p["columns"], *p["ref_columns"]]):
         cols = ",".join(p["columns"])
         ref_cols = ",".join(p["ref_columns"])
         return f'ReferentialIntegrity "{cols}" "{alias(p["ref_table"])}.{{{ref_cols}}}" = 1.0'
     if spec.kind == "expression":
         return f"CustomSql {_string(_spark_sql(p['expression']))} = 0"
     if spec.kind == "freshness":
-        column, seconds = p["column"], int(p["max_age_seconds"])
+        column, seconds = _spark_name(p["column"]), int(p["max_age_seconds"])
         fresh = (
             f"select count(*) from primary where {column} >= current_timestamp() - interval {seconds} seconds"
         )
@@ -103,9 +118,9 @@ def _rule(spec: CheckSpec, contract: Contract) -> str | None:
         if p["aspect"] == "count":
             return f"RowCountMatch {_string(source)} = 1.0"
         if p["aspect"] == "sum" and not p.get("tolerance"):
-            m = p["measure"]
+            m = _spark_name(p["measure"])
             return f"AggregateMatch {_string(f'sum({m})')} {_string(f'sum({source}.{m})')} = 1.0"
-        if p["aspect"] == "extra_keys":  # every target key exists in the source
+        if p["aspect"] == "extra_keys" and _listable(p["key"]):  # every target key exists in the source
             key = ",".join(p["key"])
             return f'ReferentialIntegrity "{key}" "{source}.{{{key}}}" = 1.0'
     return None

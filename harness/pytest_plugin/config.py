@@ -26,7 +26,11 @@ WARN_POLICIES: tuple[WarnPolicy, ...] = ("report", "fail", "ignore")
 SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("url", "database URL to check (deployed mode); default ETLQ_DATABASE_URL or `etlq env up`'s URL", None),
     ("contracts", "folder of contract YAML files", "testdata/contracts"),
-    ("aws-endpoint", "AWS endpoint URL (moto server); default AWS_ENDPOINT_URL or `etlq env up`'s", None),
+    (
+        "aws-endpoint",
+        "AWS endpoint URL (moto server); default ETLQ_AWS_ENDPOINT_URL, else `etlq env up`'s, else AWS",
+        None,
+    ),
     ("run-date", "run date the suites check, YYYY-MM-DD (default: today, UTC)", None),
     (
         "mode",
@@ -38,7 +42,8 @@ SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("warn", "warn-severity checks that fail: report (WARN, run passes) | fail | ignore", "report"),
     (
         "raw-bucket",
-        "bucket of the run's raw files (raw -> staging reconciliation); default ETLQ_RAW_BUCKET; "
+        "bucket of the run's raw files (raw -> staging reconciliation); default ETLQ_RAW_BUCKET, "
+        "else `etlq env up`'s; "
         "local mode makes its own",
         None,
     ),

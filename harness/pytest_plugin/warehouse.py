@@ -86,7 +86,7 @@ def deployed_warehouse(
             engine,
             "deployed",
             run_date,
-            raw_bucket or _state_raw_bucket(),
+            raw_bucket or os.environ.get("ETLQ_RAW_BUCKET") or _state_raw_bucket(),
             resolve_aws_endpoint(aws_endpoint),
         )
     finally:

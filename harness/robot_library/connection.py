@@ -16,20 +16,30 @@ from harness.robot_library.state import KeywordError, LibraryState, as_date
 class ConnectionKeywords:
     _state: LibraryState
 
-    def connect_to_warehouse(self, url: str | None = None, run_date: str | None = None) -> None:
+    def connect_to_warehouse(
+        self,
+        url: str | None = None,
+        run_date: str | None = None,
+        raw_bucket: str | None = None,
+        aws_endpoint: str | None = None,
+    ) -> None:
         """Connects, read-only, to the warehouse at ``url``.
 
         Without ``url``: ``ETLQ_DATABASE_URL``, else the database ``etlq env up`` started.
         ``run_date`` (YYYY-MM-DD, default today) is the date the other keywords check.
+        ``raw_bucket`` (default ``ETLQ_RAW_BUCKET``, else ``etlq env up``'s) and ``aws_endpoint``
+        (default ``ETLQ_AWS_ENDPOINT_URL``, else ``etlq env up``'s, else AWS) locate the run's
+        raw files for `Raw Records Should Reconcile`.
         Every transaction is READ ONLY: a suite cannot change a deployed warehouse.
 
         | Connect To Warehouse | postgresql://qa@rds.example.com/etlq |
-        | Connect To Warehouse | run_date=2024-03-01 |
+        | Connect To Warehouse | run_date=2024-03-01 | raw_bucket=my-landing-bucket |
         """
         self._state.close()
         day = as_date(run_date, dt.datetime.now(dt.UTC).date())
         try:
-            self._state.warehouse = self._state.stack.enter_context(deployed_warehouse(url, day))
+            warehouse = deployed_warehouse(url, day, aws_endpoint or None, raw_bucket or None)
+            self._state.warehouse = self._state.stack.enter_context(warehouse)
         except EtlqError as exc:
             raise KeywordError(str(exc)) from None
 

@@ -7,7 +7,8 @@ from sqlalchemy import table as sa_table
 
 from harness import aws
 from harness.checks.sql_engine import run_checks
-from harness.pytest_plugin.raw import raw_record_counts
+from harness.errors import EtlqError
+from harness.pytest_plugin.raw import raw_prefix, raw_record_counts
 from harness.pytest_plugin.render import headline
 from harness.robot_library.state import KeywordError, LibraryState, fail
 
@@ -58,10 +59,23 @@ class ReconcileKeywords:
         if contract.raw_source is None:
             raise KeywordError(f"{table} loads no raw source (its contract has no raw: entry)")
         if warehouse is None or warehouse.raw_bucket is None:
-            raise KeywordError("no raw bucket known: set ETLQ_RAW_BUCKET or use Set Up Local Warehouse")
+            raise KeywordError(
+                "no raw bucket known: pass raw_bucket to Connect To Warehouse (-v RAW_BUCKET:...), "
+                "set ETLQ_RAW_BUCKET, or use Set Up Local Warehouse"
+            )
         day = warehouse.run_date
         s3 = aws.client("s3", warehouse.aws_endpoint)
-        records = sum(raw_record_counts(s3, warehouse.raw_bucket, contract.raw_source, day).values())
+        try:
+            files = raw_record_counts(s3, warehouse.raw_bucket, contract.raw_source, day)
+        except EtlqError as exc:
+            raise KeywordError(str(exc)) from None
+        if not files:  # nothing to count is no evidence that every record arrived
+            raise fail(
+                f"{contract.raw_source} on {day}: no raw files in "
+                f"s3://{warehouse.raw_bucket}/{raw_prefix(contract.raw_source, day)}",
+                message,
+            )
+        records = sum(files.values())
         staging = sa_table(contract.name, column("run_date"), schema=contract.schema)
         staged_sql = select(func.count()).select_from(staging).where(staging.c.run_date == day)
         with warehouse.engine.connect() as conn:

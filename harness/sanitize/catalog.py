@@ -29,11 +29,17 @@ class ColumnInfo:
     name: str
     type: str  # format_type(), e.g. "character varying(254)"
     not_null: bool
-    user_type: bool  # enum/domain/composite: created as text in a target that lacks the type
+    # what a target without the source's own types holds: a domain's base type, text for an
+    # enum, composite or extension type, text[] for an array of them; else ``type`` itself
+    target_type: str = ""
+
+    @property
+    def portable_type(self) -> str:
+        return self.target_type or self.type
 
     @property
     def is_text(self) -> bool:
-        return self.type.startswith(TEXT_TYPES) and not self.type.endswith("]")
+        return self.portable_type.startswith(TEXT_TYPES) and not self.portable_type.endswith("]")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class TableInfo:
     columns: tuple[ColumnInfo, ...]
     primary_key: tuple[str, ...]
     unique: tuple[tuple[str, ...], ...]
+    partitioned: bool = False
 
     def column(self, name: str) -> ColumnInfo:
         return next(c for c in self.columns if c.name == name)
@@ -69,13 +76,24 @@ class Catalog:
 
 
 _TABLES = """
-SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT c.oid, n.nspname, c.relname, c.relkind = 'p'
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
 """
+# e: the element type of an array (else the type); b: a domain's base type (else e). Only
+# built-in (pg_catalog) types travel as they are; the rest become text, as COPY prints them.
 _COLUMNS = """
-SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, t.typtype <> 'b'
-FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       CASE WHEN bn.nspname = 'pg_catalog'
+            THEN format_type(b.oid, CASE WHEN e.typtype = 'd' THEN e.typtypmod ELSE a.atttypmod END)
+            ELSE 'text' END || CASE WHEN e.oid <> t.oid THEN '[]' ELSE '' END
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_type e ON e.oid = CASE WHEN t.typtype = 'b' AND t.typcategory = 'A' AND t.typelem <> 0
+                               THEN t.typelem ELSE t.oid END
+JOIN pg_type b ON b.oid = CASE WHEN e.typtype = 'd' THEN e.typbasetype ELSE e.oid END
+JOIN pg_namespace bn ON bn.oid = b.typnamespace
 WHERE a.attrelid = ANY(:oids) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum
 """
 _CONSTRAINTS = """
@@ -91,11 +109,13 @@ ORDER BY con.conrelid, con.conname
 
 def read_catalog(conn: sa.Connection) -> Catalog:
     """Every user table of the database with its columns, keys and foreign keys."""
-    refs = {oid: TableRef(schema, name) for oid, schema, name in conn.execute(sa.text(_TABLES))}
+    rows = list(conn.execute(sa.text(_TABLES)))
+    refs = {oid: TableRef(schema, name) for oid, schema, name, _ in rows}
+    partitioned = {oid for oid, _, _, is_partitioned in rows if is_partitioned}
     oids = list(refs)
     columns: dict[int, list[ColumnInfo]] = {oid: [] for oid in oids}
-    for oid, name, type_, not_null, user_type in conn.execute(sa.text(_COLUMNS), {"oids": oids}):
-        columns[oid].append(ColumnInfo(name, type_, not_null, user_type))
+    for oid, name, type_, not_null, target_type in conn.execute(sa.text(_COLUMNS), {"oids": oids}):
+        columns[oid].append(ColumnInfo(name, type_, not_null, target_type))
     pks: dict[int, tuple[str, ...]] = {}
     uniques: dict[int, list[tuple[str, ...]]] = {oid: [] for oid in oids}
     fks: list[ForeignKeyInfo] = []
@@ -106,7 +126,10 @@ def read_catalog(conn: sa.Connection) -> Catalog:
             uniques[rel].append(tuple(cols))
         elif frel in refs:
             fks.append(ForeignKeyInfo(name, refs[rel], tuple(cols), refs[frel], tuple(fcols)))
-    tables = {refs[o]: TableInfo(refs[o], tuple(columns[o]), pks.get(o, ()), tuple(uniques[o])) for o in oids}
+    tables = {
+        refs[o]: TableInfo(refs[o], tuple(columns[o]), pks.get(o, ()), tuple(uniques[o]), o in partitioned)
+        for o in oids
+    }
     return Catalog(tables, tuple(fks))
 
 

@@ -3,7 +3,8 @@
 The same value masks to the same output in every table and every run with the same key, so
 joins on masked columns survive; without the key the mapping cannot be recomputed or
 reversed by guessing inputs. A masked value never equals its input (a collision is
-re-hashed with a counter), NULL stays NULL.
+re-hashed with a counter), NULL stays NULL. Under a unique key, ``mask_unique`` re-draws a
+value whose output another input already has, so the target's constraint holds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import re
@@ -23,6 +25,9 @@ from harness.sanitize import words
 KEY_ENV = "ETLQ_MASK_KEY"
 MIN_KEY_LENGTH = 16
 DATE_SHIFT_DAYS = 30  # dates move by a per-entity offset in [-N, N], never 0
+UNIQUE_TRIES = 64  # re-draws of a masked value that collides under a unique key
+SUFFIX_AFTER = 16  # ... after which names and addresses get a hex suffix (the word lists are finite)
+_LISTED = ("name", "first_name", "last_name", "address")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -80,14 +85,34 @@ class Masker:
         return hmac.new(self.key, f"{method}\x1f{attempt}\x1f{value}".encode(), hashlib.sha256).digest()
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019 - one Masker per run; values repeat across tables
-    def mask(self, method: str, value: str, entity: str = "", limit: int | None = None) -> str:
+    def mask(self, method: str, value: str, entity: str = "", limit: int | None = None, salt: int = 0) -> str:
+        """``salt`` > 0 draws another output for the same value (see ``mask_unique``)."""
         source = value.strip().lower() if method == "email" else value
-        for attempt in range(8):
+        for attempt in range(8 * salt, 8 * salt + 8):
             masked = self._once(method, source, entity, attempt)
+            if salt >= SUFFIX_AFTER and method in _LISTED:  # the word lists ran out of combinations
+                masked = f"{masked} {self.digest(method, source, attempt).hex()[:6]}"
             masked = masked[:limit] if limit else masked
             if masked.strip().lower() != value.strip().lower():
                 return masked
         raise AssertionError(f"masking kept {method} value unchanged after 8 attempts")  # ~2^-60 chance
+
+    def mask_unique(
+        self, method: str, value: str, entity: str, limit: int | None, owners: dict[str, str]
+    ) -> str:
+        """``mask``, injective over ``owners`` (masked -> input): for columns under a unique key,
+        where two inputs masking alike would break the constraint in the target. Inputs are told
+        apart exactly (``A@x.org`` and ``a@x.org`` are two values to a unique constraint)."""
+        for salt in range(UNIQUE_TRIES):
+            masked = self.mask(method, value, entity, limit, salt)
+            if owners.setdefault(masked, value) == value:
+                return masked
+        raise EtlqError(
+            f"cannot mask {method} values uniquely: {len(owners)} distinct values do not fit"
+            + (f" in {limit} characters" if limit else ""),
+            "subset fewer rows (--fraction, --where)",
+            "leave the column unmasked on purpose with --keep",
+        )
 
     def _once(self, method: str, value: str, entity: str, attempt: int) -> str:
         subject = (entity or value) if method == "date" else value  # a date shifts by its entity's offset
@@ -113,7 +138,27 @@ class Masker:
             shifted = self._shift_date(value, d)
             if shifted is not None:
                 return shifted
+        if method == "ip":
+            address = self._ip(value, d)
+            if address is not None:
+                return address
         return self._layout(value, d, letters=method != "phone")
+
+    @staticmethod
+    def _ip(value: str, d: bytes) -> str | None:
+        """Another address of the same family; a prefix is kept, a network stays a network (cidr)."""
+        try:
+            interface = ipaddress.ip_interface(value.strip())
+        except ValueError:
+            return None
+        size = interface.ip.max_prefixlen // 8
+        other = ipaddress.ip_address(d[-size:])
+        if "/" not in value:
+            return str(other)
+        prefix = interface.network.prefixlen
+        if interface.ip == interface.network.network_address:  # a network, as cidr holds them
+            return str(ipaddress.ip_network(f"{other}/{prefix}", strict=False))
+        return f"{other}/{prefix}"
 
     @staticmethod
     def _layout(value: str, d: bytes, letters: bool) -> str:

@@ -48,13 +48,17 @@ def leak_hash_sql(column: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.md5(sa.func.lower(trimmed.collate("C")))
 
 
-def leak_hashes_query(ref: TableRef, column: str) -> sa.Select:
-    """Distinct hashes of one source PII column, labelled with the column, for COPY TO."""
+def leak_hashes_query(ref: TableRef, column: str, pg_type: str = "text") -> sa.Select:
+    """Distinct hashes of one source PII column, labelled with the column, for COPY TO.
+
+    An inet value is hashed as its address alone (``host()``: text(inet) appends ``/32``),
+    the way it would be written into a text column."""
     c: sa.ColumnClause[Any] = sa.column(column)
     t = sa.table(ref.name, c, schema=ref.schema)
-    trimmed = sa.func.btrim(sa.cast(c, sa.Text))
+    value: sa.ColumnElement[Any] = sa.func.host(c) if pg_type in ("inet", "cidr") else c
+    trimmed = sa.func.btrim(sa.cast(value, sa.Text))
     return (
-        sa.select(sa.literal(f"{ref}.{column}"), leak_hash_sql(c))
+        sa.select(sa.literal(f"{ref}.{column}"), leak_hash_sql(value))
         .select_from(t)
         .where(c.is_not(None), sa.func.length(trimmed) >= MIN_LEAK_LENGTH)
         .distinct()
@@ -92,10 +96,7 @@ def create_table(conn: sa.Connection, info: TableInfo) -> None:
     """Columns, types, NOT NULL, primary key and unique constraints as in the source."""
     quote = conn.dialect.identifier_preparer.quote
     conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quote(info.ref.schema)}")
-    parts = [
-        f"{quote(c.name)} {'text' if c.user_type else c.type}{' NOT NULL' if c.not_null else ''}"
-        for c in info.columns
-    ]
+    parts = [f"{quote(c.name)} {c.portable_type}{' NOT NULL' if c.not_null else ''}" for c in info.columns]
     if info.primary_key:
         parts.append(f"PRIMARY KEY ({', '.join(map(quote, info.primary_key))})")
     parts += [f"UNIQUE ({', '.join(map(quote, cols))})" for cols in info.unique]

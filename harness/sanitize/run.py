@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -28,6 +30,9 @@ from harness.sanitize.mask import Masker, resolve_key
 from harness.sanitize.pii import MaskRule, plan_masking
 
 REPORT = "sanitize-report.json"
+_GRANT = "grant the --source-url user SELECT on every table in scope"
+_TEMP = "grant the --source-url user TEMPORARY on the database (not on a hot standby: use a primary)"
+_TARGET = "see --plan for the masking, and --keep or a contract's pii: tag to change it"
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ def sanitize(opts: SanitizeOptions) -> SanitizeReport:
     source = _engine(opts.source_url, "--source-url")
     try:
         with _connect(source, opts.source_url, "--source-url") as conn:
-            with conn.begin():
+            with _db_errors("--source-url: reading the catalog failed", _GRANT), conn.begin():
                 read_only = _read_only(conn)
                 catalog = read_catalog(conn)
                 root = parse_table(opts.root, catalog)
@@ -81,7 +86,7 @@ def sanitize(opts: SanitizeOptions) -> SanitizeReport:
             ]
             if masker is None:
                 return SanitizeReport(opts.root, {str(t): 0 for t in tables}, masking, read_only=read_only)
-            with conn.begin():
+            with _db_errors("--source-url: creating the temporary key tables failed", _TEMP), conn.begin():
                 keys = subset.create_key_tables(conn, catalog, tables)
             with tempfile.TemporaryDirectory(prefix="etlq-sanitize-") as spool:
                 counts = _extract(conn, catalog, keys[root], keys, rules, opts, Path(spool))
@@ -92,6 +97,17 @@ def sanitize(opts: SanitizeOptions) -> SanitizeReport:
                 return _write(opts, catalog, tables, rules, masker, Path(spool), report)
     finally:
         source.dispose()
+
+
+@contextmanager
+def _db_errors(what: str, *fixes: str) -> Iterator[None]:
+    """A database error (SQLAlchemy's, or psycopg2's own from COPY) as one line naming ``what``."""
+    try:
+        yield
+    except (sa.exc.DBAPIError, psycopg2.Error) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise EtlqError(f"{what}: {reason}", *fixes) from None
 
 
 def _validate(opts: SanitizeOptions) -> None:
@@ -147,33 +163,48 @@ def _extract(
 ) -> dict[TableRef, int]:
     with conn.begin():
         _read_only(conn)
+        selecting = f"--source-url: selecting rows of {root.ref} failed"
         try:
-            subset.seed_roots(conn, catalog, root, opts.where, opts.fraction)
-        except (sa.exc.ProgrammingError, sa.exc.DataError) as exc:
-            message = str(exc.orig).strip().splitlines()[0]
+            with _db_errors(selecting, _GRANT):
+                subset.seed_roots(conn, catalog, root, opts.where, opts.fraction)
+        except EtlqError as exc:
+            if opts.where is None:
+                raise
+            message = exc.what[len(selecting) + 2 :]
             raise EtlqError(
                 f"--where {opts.where!r} failed on {root.ref}: {message}", "check the SQL predicate"
             ) from None
-        subset.close_over_keys(conn, catalog, keys, opts.children)
+        with _db_errors("--source-url: following the foreign keys failed", _GRANT):
+            subset.close_over_keys(conn, catalog, keys, opts.children)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         counts = {}
         for i, (ref, key) in enumerate(keys.items()):
-            counts[ref] = subset.count_selected(conn, key)
-            with open(spool / f"{i}.copy", "wb") as handle:
-                cursor.copy_expert(f"COPY ({_sql(subset.selected_rows(catalog, key))}) TO STDOUT", handle)
-        with open(spool / "pii.hashes", "wb") as handle:
+            failed = f"--source-url: reading {ref} failed"
+            with _db_errors(failed, _GRANT), open(spool / f"{i}.copy", "wb") as f:
+                counts[ref] = subset.count_selected(conn, key)
+                cursor.copy_expert(f"COPY ({_sql(subset.selected_rows(catalog, key))}) TO STDOUT", f)
+        with (
+            _db_errors("--source-url: hashing PII for the leak scan failed", _GRANT),
+            open(spool / "pii.hashes", "wb") as handle,
+        ):
             for rule in rules:
                 if rule.method != "date":  # dates collide with every other date; not identifying alone
-                    cursor.copy_expert(
-                        f"COPY ({_sql(output.leak_hashes_query(rule.table, rule.column))}) TO STDOUT", handle
-                    )
+                    pg_type = catalog.tables[rule.table].column(rule.column).portable_type
+                    query = output.leak_hashes_query(rule.table, rule.column, pg_type)
+                    cursor.copy_expert(f"COPY ({_sql(query)}) TO STDOUT", handle)
     return counts
 
 
-def _mask_row(info: TableInfo, rules: list[MaskRule], masker: Masker) -> output.MaskRow:
+Owners = dict[tuple[str, int | None], dict[str, str]]  # (method, limit) -> masked -> input
+
+
+def _mask_row(info: TableInfo, rules: list[MaskRule], masker: Masker, owners: Owners) -> output.MaskRow:
+    """Masks one COPY row. A masked column under a primary key or unique constraint masks
+    injectively (``owners`` is shared by all such columns, so they stay joinable)."""
     names = [c.name for c in info.columns]
+    unique = set(info.primary_key) | {c for key in info.unique for c in key}
     plan = [
-        (names.index(r.column), r.method, _length(info.column(r.column).type))
+        (names.index(r.column), r.method, _length(info.column(r.column).portable_type), r.column in unique)
         for r in rules
         if r.table == info.ref
     ]
@@ -181,12 +212,21 @@ def _mask_row(info: TableInfo, rules: list[MaskRule], masker: Masker) -> output.
 
     def mask(fields: list[bytes]) -> list[bytes]:
         entity = "|".join(fields[i].decode() for i in key_idx)
-        for i, method, limit in plan:
+        for i, method, limit, injective in plan:
             value = copytext.decode(fields[i])
-            if value is not None:
-                fields[i] = copytext.encode(
-                    masker.mask(method, value, entity if method == "date" else "", limit)
-                )
+            if value is None:
+                continue
+            of = entity if method == "date" else ""
+            if injective:
+                try:
+                    masked = masker.mask_unique(
+                        method, value, of, limit, owners.setdefault((method, limit), {})
+                    )
+                except EtlqError as exc:
+                    raise EtlqError(f"{info.ref}.{names[i]}: {exc.what}", *exc.fixes) from None
+            else:
+                masked = masker.mask(method, value, of, limit)
+            fields[i] = copytext.encode(masked)
         return fields
 
     return mask
@@ -208,9 +248,11 @@ def _write(
     report: SanitizeReport,
 ) -> SanitizeReport:
     infos = [catalog.tables[t] for t in tables]
+    owners: Owners = {}
 
     def lines(i: int) -> Any:
-        return output.masked_lines(open(spool / f"{i}.copy", "rb"), _mask_row(infos[i], rules, masker))  # noqa: SIM115
+        mask_row = _mask_row(infos[i], rules, masker, owners)
+        return output.masked_lines(open(spool / f"{i}.copy", "rb"), mask_row)  # noqa: SIM115
 
     if opts.target_url is not None:
         return _write_database(opts.target_url, catalog, infos, rules, lines, spool, report)
@@ -268,15 +310,21 @@ def _write_database(
                     "drop those tables first",
                 )
             scope_refs = {i.ref for i in infos}
-            with conn.begin() as tx:
+            with conn.begin() as tx:  # an error rolls everything back: the target stays empty
                 for info in infos:
-                    output.create_table(conn, info)
+                    with _db_errors(f"--target-url {shown}: creating {info.ref} failed", _TARGET):
+                        output.create_table(conn, info)
                 for i, info in enumerate(infos):
-                    output.copy_in(conn, info, lines(i))
+                    with _db_errors(f"--target-url {shown}: loading {info.ref} failed", _TARGET):
+                        output.copy_in(conn, info, lines(i))
                 for fk in catalog.foreign_keys:
                     if fk.child in scope_refs and fk.parent in scope_refs:
-                        output.add_foreign_key(conn, fk)
-                with open(spool / "pii.hashes", "rb") as hashes:
+                        with _db_errors(f"--target-url {shown}: foreign key {fk.name} on {fk.child} failed"):
+                            output.add_foreign_key(conn, fk)
+                with (
+                    _db_errors(f"--target-url {shown}: leak scan failed"),
+                    open(spool / "pii.hashes", "rb") as hashes,
+                ):
                     leaks = output.scan_database(conn, hashes, infos, rules)
                 if leaks:
                     tx.rollback()

@@ -1,10 +1,11 @@
 """Select a referentially complete subset inside the source database; keys never leave it.
 
 Each table in scope gets a session-private temporary table of selected keys (its primary key,
-or its ``ctid`` when it has none). Roots are picked by ``--where`` or by a hash of the key
-(``--fraction``: the same rows every run). Then, inside one REPEATABLE READ READ ONLY
-transaction: with ``--children``, rows referencing selected rows are added downward from the
-root; finally every selected row's parents, recursively, until nothing changes.
+or its ``ctid`` when it has none; ``tableoid, ctid`` for a partitioned table without one).
+Roots are picked by ``--where`` or by a hash of the key (``--fraction``: the same rows every
+run). Then, inside one REPEATABLE READ READ ONLY transaction: with ``--children``, rows
+referencing selected rows are added downward from the root; finally every selected row's
+parents, recursively, until nothing changes.
 
 PostgreSQL refuses ``CREATE`` in a read-only transaction but allows writing temporary
 tables, so the key tables are created just before it, in the same session.
@@ -22,6 +23,7 @@ from sqlalchemy.dialects import postgresql
 from harness.sanitize.catalog import Catalog, ForeignKeyInfo, TableRef
 
 CTID = "ctid"
+TABLEOID = "tableoid"  # with ctid, the row address in a partitioned table (ctid repeats across partitions)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class KeyTable:
 
     ref: TableRef
     temp: str
-    source_columns: tuple[str, ...]  # ("ctid",) for a table without a primary key
+    # ("ctid",) for a table without a primary key, ("tableoid", "ctid") for a partitioned one
+    source_columns: tuple[str, ...]
     temp_columns: tuple[str, ...]
 
     def table(self) -> sa.TableClause:
@@ -39,7 +42,8 @@ class KeyTable:
 
 def source_table(catalog: Catalog, ref: TableRef) -> sa.TableClause:
     info = catalog.tables[ref]
-    return sa.table(ref.name, *(sa.column(c.name) for c in info.columns), sa.column(CTID), schema=ref.schema)
+    system: tuple[sa.ColumnClause[Any], ...] = (sa.column(CTID), sa.column(TABLEOID))
+    return sa.table(ref.name, *(sa.column(c.name) for c in info.columns), *system, schema=ref.schema)
 
 
 def create_key_tables(
@@ -51,9 +55,11 @@ def create_key_tables(
     for i, ref in enumerate(tables):
         info = catalog.tables[ref]
         pk = info.primary_key
-        source_cols = pk or (CTID,)
+        address = ((TABLEOID, "oid"), (CTID, "tid")) if info.partitioned else ((CTID, "tid"),)
+        source_cols = pk or tuple(name for name, _ in address)
         temp_cols = tuple(f"k{j}" for j in range(len(source_cols)))
-        types = [info.column(c).type for c in pk] if pk else ["tid"]
+        # the source's own types (enums, domains) exist in the source session: keys keep them
+        types = [info.column(c).type for c in pk] if pk else [t for _, t in address]
         temp = f"etlq_keys_{i}"
         ddl = ", ".join(f"{quote(c)} {t}" for c, t in zip(temp_cols, types, strict=True))
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{quote(temp)}")

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, column, func, select, table
 
 from harness import aws
 from harness.contracts import Contract
+from harness.errors import EtlqError
 from harness.pytest_plugin.checks import CheckUnderTest
 from harness.pytest_plugin.raw import raw_record_counts
 from harness.pytest_plugin.warehouse import Warehouse
@@ -41,9 +42,12 @@ def test_raw_records_are_staged_or_quarantined(etlq_contract: Contract, etlq_war
     if etlq_warehouse.raw_bucket is None:
         pytest.skip("no raw bucket to count: pass --etlq-raw-bucket or set ETLQ_RAW_BUCKET")
     day = etlq_warehouse.run_date
-    files = raw_record_counts(
-        aws.client("s3", etlq_warehouse.aws_endpoint), etlq_warehouse.raw_bucket, source, day
-    )
+    try:
+        files = raw_record_counts(
+            aws.client("s3", etlq_warehouse.aws_endpoint), etlq_warehouse.raw_bucket, source, day
+        )
+    except EtlqError as exc:
+        pytest.fail(str(exc), pytrace=False)
     assert files, f"no raw files for {source} on {day} in s3://{etlq_warehouse.raw_bucket}/raw/{source}/"
     staged = _count(etlq_warehouse.engine, etlq_contract.table, run_date=day)
     quarantined = _count(etlq_warehouse.engine, "audit.quarantine", run_date=day, source=source)

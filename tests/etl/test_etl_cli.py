@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -64,11 +65,14 @@ def test_a_clean_load_passes_every_contract_check_and_the_gx_gate(db, raw_bucket
 
 def test_text_summary_shows_each_job(db, raw_bucket, land_day, capsys):
     land_day(D1, orders=(*DAY["orders"], "9,10,LOST,1.00,EUR,2026-11-19,2026-11-19T10:00:00Z"))
-    assert etlq_etl("--run-date", D1, "--url", db, "--bucket", raw_bucket, "--glue-database", "etlq_cli") == 0
+    code = etlq_etl(
+        "--run-date", D1, "--url", db, "--bucket", raw_bucket, "--glue-database", "etlq_cli", "--no-gate"
+    )
+    assert code == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == [
         f"etl run {D1}",
-        "note: no --contracts given: quality gate skipped",
+        "note: --no-gate given: quality gate skipped",
         "  job           status       rows in  rows out  rejected  seconds",
     ]
     assert lines[3].split()[:5] == ["ingest", "succeeded", "10", "9", "1"]
@@ -84,3 +88,45 @@ def test_input_errors_become_the_cli_one_line_error(db, moto_endpoint):
         etlq_etl("--run-date", D1, "--url", db, "--bucket", "no-such-bucket")
     assert str(caught.value).startswith("bucket s3://no-such-bucket does not exist")
     assert caught.value.exit_code == 2
+    # The fix names this command's options, not the Glue job arguments the ETL's message uses.
+    assert str(caught.value).endswith(
+        "(fix: create the bucket and land the raw files; or pass --bucket with the landing bucket)"
+    )
+
+
+def test_missing_raw_files_fix_names_the_cli_option(db, raw_bucket):
+    with pytest.raises(EtlqError) as caught:
+        etlq_etl("--run-date", "2026-11-22", "--url", db, "--bucket", raw_bucket)
+    assert "--run_date" not in str(caught.value)
+    assert str(caught.value).endswith("or pass the --run-date the files were landed for)")
+
+
+def test_the_gate_runs_by_default_with_the_projects_contracts(db, raw_bucket, land_day, capsys, monkeypatch):
+    # Regression: without --contracts the gate was skipped, so README's `etlq etl run --run-date D`
+    # recorded a skipped gate and the smoke suite's quality-gate test then failed.
+    monkeypatch.chdir(CONTRACTS.parents[1])
+    land_day(D1)
+    assert etlq_etl("--run-date", D1, "--url", db, "--bucket", raw_bucket, "--glue-database", "etlq_cli") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert not any(line.startswith("note:") for line in lines)
+    assert lines[4].split()[:2] == ["quality_gate", "succeeded"]
+
+
+def test_no_contracts_folder_here_skips_the_gate_with_a_note(
+    db, raw_bucket, land_day, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    land_day(D1)
+    assert etlq_etl("--run-date", D1, "--url", db, "--bucket", raw_bucket, "--glue-database", "etlq_cli") == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "note: no --contracts given and no testdata/contracts/ here: quality gate skipped"
+    )
+
+
+def test_the_endpoint_is_set_for_the_run_only(db, raw_bucket, land_day, moto_endpoint, monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    land_day(D1)
+    etlq_etl(
+        "--run-date", D1, "--url", db, "--bucket", raw_bucket, "--aws-endpoint", moto_endpoint, "--no-gate"
+    )
+    assert "AWS_ENDPOINT_URL" not in os.environ

@@ -117,7 +117,8 @@ def test_silver_and_gold_scripts_run_in_order(db, db_secret, raw_bucket, land_da
         ),
         (
             [],
-            "etl silver: error: no database given (fix: pass a database URL; or pass the Secrets Manager id",
+            "etl silver: error: no database given (fix: pass --db_secret_id with the Secrets Manager id of "
+            "the RDS secret; or pass --database_url postgresql://",
         ),
         (["--run_date", "20261120"], "etl silver: error: run date '20261120' is not a date"),
     ],

@@ -121,3 +121,29 @@ def test_gold_job_with_suites_in_s3_exits_1_with_one_line(db, raw_bucket, s3, la
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("etl gold: error: quality gate failed before gold (1 error expectation(s)): ")
+
+
+def test_an_expectations_location_without_suites_is_an_input_error(db, raw_bucket, land_day, run_etl, capsys):
+    # Regression: a prefix holding no suite (a typo) skipped the gate silently and gold loaded unchecked.
+    land_day(D1)
+    run_etl(D1)
+    before = query(db, "SELECT count(*) FROM audit.job_runs")
+    args = [
+        "gold.py",
+        "--JOB_NAME",
+        "gold",
+        "--run_date",
+        D1,
+        "--database_url",
+        db,
+        "--raw_bucket",
+        raw_bucket,
+    ]
+    code = main("gold", [*args, "--expectations", f"s3://{raw_bucket}/suitez/"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"etl gold: error: no expectation suites (*.json) at s3://{raw_bucket}/suitez/ (fix: upload the GX "
+        "suites there (etlq export gx); or pass --expectations with the location that holds them)\n"
+    )
+    assert query(db, "SELECT count(*) FROM audit.job_runs") == before  # no job ran

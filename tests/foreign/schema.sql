@@ -15,6 +15,7 @@ CREATE TYPE library.book_format AS ENUM ('hardcover', 'paperback', 'ebook', 'aud
 CREATE TYPE "Sales"."Order Status" AS ENUM ('New', 'Paid', 'Shipped', 'Cancelled');
 CREATE DOMAIN library.isbn13 AS text CHECK (VALUE ~ '^[0-9]{13}$');
 CREATE DOMAIN "Sales"."Money" AS numeric(12,2) CHECK (VALUE >= 0);
+CREATE DOMAIN "Sales"."Phone Text" AS varchar(32);
 
 -- self-referencing foreign key (mentor), identity primary key, untagged personal data
 CREATE TABLE library.authors (
@@ -33,6 +34,7 @@ CREATE TABLE library.books (
     title        text NOT NULL,
     author_id    integer NOT NULL REFERENCES library.authors (author_id),
     format       library.book_format NOT NULL,
+    formats      library.book_format[],
     tags         text[],
     labels       varchar(12)[],
     metadata     jsonb,
@@ -59,6 +61,7 @@ CREATE TABLE library."user" (
     phone       varchar(32),
     ip_address  inet,
     "Signed Up" timestamp with time zone NOT NULL,
+    valid_to    date NOT NULL DEFAULT 'infinity',
     contact     text
 );
 
@@ -68,6 +71,7 @@ CREATE TABLE library.copies (
     copy_no  smallint NOT NULL,
     shelf    text,
     acquired date,
+    "on"     boolean,
     PRIMARY KEY (book_id, copy_no)
 );
 
@@ -83,14 +87,18 @@ CREATE TABLE library.loans (
     FOREIGN KEY (book_id, copy_no) REFERENCES library.copies (book_id, copy_no)
 );
 
--- no primary key at all
+-- no primary key at all, and partitioned: ctid repeats across its partitions
 CREATE TABLE library.audit_log (
     event     text NOT NULL,
     at        timestamp without time zone NOT NULL,
     user_id   bigint REFERENCES library."user" (id),
     client_ip inet,
     payload   jsonb
-);
+) PARTITION BY RANGE (at);
+CREATE TABLE library.audit_log_h1 PARTITION OF library.audit_log
+    FOR VALUES FROM ('2024-01-01') TO ('2024-01-08');
+CREATE TABLE library.audit_log_h2 PARTITION OF library.audit_log
+    FOR VALUES FROM ('2024-01-08') TO ('2025-01-01');
 
 -- partitioned by range; its partitions are storage, not tables of their own
 CREATE TABLE library.visits (
@@ -98,6 +106,7 @@ CREATE TABLE library.visits (
     visit_date date NOT NULL,
     user_id    bigint REFERENCES library."user" (id),
     minutes    smallint,
+    arrived    time(3) without time zone,
     PRIMARY KEY (visit_id, visit_date)
 ) PARTITION BY RANGE (visit_date);
 CREATE TABLE library.visits_2023 PARTITION OF library.visits
@@ -113,8 +122,9 @@ CREATE VIEW library.active_loans AS
 CREATE TABLE "Sales"."Customers" (
     "CustomerID"    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     "Full Name"     text NOT NULL,
+    "Display Name"  text NOT NULL UNIQUE,
     "E-Mail"        text,
-    "Phone Number"  varchar(32),
+    "Phone Number"  "Sales"."Phone Text",
     "Birth Date"    date,
     "IP Address"    inet,
     "Created At"    timestamp with time zone NOT NULL DEFAULT now(),
@@ -132,7 +142,10 @@ CREATE TABLE "Sales"."Orders" (
     "Status"     "Sales"."Order Status" NOT NULL,
     "Total"      "Sales"."Money",
     "Notes"      text,
-    "Channel"    character varying(10)
+    "Channel"    character varying(10),
+    -- a foreign key to a unique column that is not the primary key
+    "Member No"  bigint REFERENCES library."user" ("CustomerID"),
+    "Placed From" inet
 );
 
 -- composite primary key, a cross-schema foreign key into library.books
@@ -167,13 +180,14 @@ SELECT 'Author Person ' || g,
 FROM generate_series(1, 200) g;
 UPDATE library.authors SET mentor_id = author_id - 10 WHERE author_id > 10 AND author_id % 4 = 0;
 
-INSERT INTO library.books (book_id, isbn, title, author_id, format, tags, labels, metadata, cover,
+INSERT INTO library.books (book_id, isbn, title, author_id, format, formats, tags, labels, metadata, cover,
                            price, pages, published, loan_period, reading_time, in_print, rating, copies_sold)
 SELECT md5('book' || g)::uuid,
        lpad((9780000000000 + g)::text, 13, '0'),
        'Book Title ' || g,
        1 + g % 200,
        (ARRAY['hardcover', 'paperback', 'ebook', 'audio'])[1 + g % 4]::library.book_format,
+       CASE WHEN g % 5 = 0 THEN NULL ELSE ARRAY['ebook', 'audio']::library.book_format[] END,
        CASE WHEN g % 6 = 0 THEN NULL ELSE ARRAY['fiction', 'tag' || g % 9] END,
        ARRAY['L' || g % 3],
        jsonb_build_object('edition', 1 + g % 3, 'lang', 'en'),
@@ -184,12 +198,12 @@ SELECT md5('book' || g)::uuid,
        make_interval(days => 14 + g % 14),
        make_interval(hours => 1 + g % 20),
        g % 9 <> 0,
-       CASE WHEN g % 8 = 0 THEN NULL ELSE (g % 50) / 10.0 END,
+       CASE WHEN g % 8 = 0 THEN NULL WHEN g % 97 = 0 THEN 'NaN'::real ELSE (g % 50) / 10.0 END,
        g * 1000
 FROM generate_series(1, 600) g;
 
 INSERT INTO library."user" ("select", "order", "CustomerID", full_name, email, phone, ip_address,
-                            "Signed Up", contact)
+                            "Signed Up", valid_to, contact)
 SELECT CASE WHEN g % 4 = 0 THEN NULL ELSE 'choice ' || g % 3 END,
        g % 100,
        100000 + g,
@@ -198,14 +212,15 @@ SELECT CASE WHEN g % 4 = 0 THEN NULL ELSE 'choice ' || g % 3 END,
        CASE WHEN g % 6 = 0 THEN NULL ELSE '+44 20 7946 ' || lpad((g % 10000)::text, 4, '0') END,
        ('10.' || g / 256 % 256 || '.' || g % 256 || '.' || 1 + g % 200)::inet,
        TIMESTAMPTZ '2022-01-01 09:00:00+00' + g * INTERVAL '7 hours',
+       CASE WHEN g % 3 = 0 THEN DATE '2024-06-30' + g ELSE 'infinity' END,
        -- nobody would guess from the name: the member's e-mail again
        'member' || g || '@mail.example.com'
 FROM generate_series(1, 800) g;
 
-INSERT INTO library.copies (book_id, copy_no, shelf, acquired)
+INSERT INTO library.copies (book_id, copy_no, shelf, acquired, "on")
 SELECT md5('book' || b)::uuid, c::smallint,
        CASE WHEN (b + c) % 11 = 0 THEN NULL ELSE 'S' || b % 40 END,
-       DATE '2015-01-01' + b + c
+       DATE '2015-01-01' + b + c, c = 1
 FROM generate_series(1, 600) b, generate_series(1, 3) c
 WHERE c <= 1 + b % 3;
 
@@ -224,13 +239,14 @@ SELECT (ARRAY['login', 'logout', 'search', 'borrow'])[1 + g % 4],
        jsonb_build_object('n', g)
 FROM generate_series(1, 1000) g;
 
-INSERT INTO library.visits (visit_id, visit_date, user_id, minutes)
-SELECT g, DATE '2023-06-01' + g % 400, 1 + g % 800, (5 + g % 120)::smallint
+INSERT INTO library.visits (visit_id, visit_date, user_id, minutes, arrived)
+SELECT g, DATE '2023-06-01' + g % 400, 1 + g % 800, (5 + g % 120)::smallint,
+       TIME '08:00:00' + g * INTERVAL '1.5 seconds'
 FROM generate_series(1, 1200) g;
 
-INSERT INTO "Sales"."Customers" ("Full Name", "E-Mail", "Phone Number", "Birth Date", "IP Address",
-                                 "Created At", "Loyalty Points", "Is Active", "Referred By")
-SELECT 'Customer Name ' || g,
+INSERT INTO "Sales"."Customers" ("Full Name", "Display Name", "E-Mail", "Phone Number", "Birth Date",
+                                 "IP Address", "Created At", "Loyalty Points", "Is Active", "Referred By")
+SELECT 'Customer Name ' || g, 'Customer Display ' || g,
        CASE WHEN g % 8 = 0 THEN NULL ELSE 'Customer' || g || '@Shop.Example.NET' END,
        CASE WHEN g % 5 = 0 THEN NULL ELSE '(555) 01' || lpad((g % 100)::text, 2, '0') || '-' || lpad((g % 10000)::text, 4, '0') END,
        CASE WHEN g % 6 = 0 THEN NULL ELSE DATE '1960-01-01' + g * 13 END,
@@ -243,14 +259,16 @@ FROM generate_series(1, 500) g;
 UPDATE "Sales"."Customers" SET "Referred By" = "CustomerID" - 1 WHERE "CustomerID" % 3 = 0;
 
 INSERT INTO "Sales"."Orders" ("OrderID", "CustomerID", "order", "select", "Order Date", "Status", "Total",
-                              "Notes", "Channel")
+                              "Notes", "Channel", "Member No", "Placed From")
 SELECT 5000 + g, 1 + g % 500, g % 7,
        CASE WHEN g % 2 = 0 THEN 'gift' ELSE NULL END,
        DATE '2024-01-01' + g % 300,
        (ARRAY['New', 'Paid', 'Shipped', 'Cancelled'])[1 + g % 4]::"Sales"."Order Status",
        ((g % 400) + 0.5)::numeric(12,2),
        CASE WHEN g % 3 = 0 THEN NULL ELSE 'note ' || g END,
-       (ARRAY['web', 'store', 'phone'])[1 + g % 3]
+       (ARRAY['web', 'store', 'phone'])[1 + g % 3],
+       CASE WHEN g % 4 = 0 THEN 100000 + 1 + g % 800 ELSE NULL END,
+       ('2001:db8::' || to_hex(g))::inet
 FROM generate_series(1, 1500) g;
 
 INSERT INTO "Sales"."Order Lines" ("OrderID", "Line No", "Book ID", "Qty", "Unit Price", "Discount")

@@ -140,3 +140,45 @@ def test_not_connected(tmp_path: Path) -> None:
     assert str(exc.value) == (
         "not connected to a warehouse: use Connect To Warehouse or Set Up Local Warehouse first"
     )
+
+
+RAW_CONTRACT = """\
+table: staging.orders
+raw: {source: orders}
+columns:
+  order_id: {type: bigint}
+  run_date: {type: date}
+"""
+
+
+@pytest.fixture
+def staging_lib(fresh_database_url: str, tmp_path: Path) -> Iterator[EtlqLibrary]:
+    (tmp_path / "c" / "staging").mkdir(parents=True)
+    (tmp_path / "c" / "staging" / "orders.yml").write_text(RAW_CONTRACT)
+    library = EtlqLibrary(contracts=str(tmp_path / "c"))
+    yield library
+    library.disconnect_from_warehouse()
+
+
+def test_raw_records_with_no_raw_file_fail(
+    staging_lib: EtlqLibrary, fresh_database_url: str, raw_bucket: str
+) -> None:
+    # Regression: no file to count meant "0 raw records" and a confusing -N unaccounted, and the
+    # bucket in ETLQ_RAW_BUCKET (set by the raw_bucket fixture) was ignored by Connect To Warehouse.
+    staging_lib.connect_to_warehouse(fresh_database_url, run_date="2024-03-01")
+    assert _fails(staging_lib.raw_records_should_reconcile, "staging.orders") == (
+        f"orders on 2024-03-01: no raw files in s3://{raw_bucket}/raw/orders/run_date=2024-03-01/"
+    )
+
+
+def test_raw_records_in_a_missing_bucket_is_a_keyword_error(
+    staging_lib: EtlqLibrary, fresh_database_url: str, moto_endpoint: str
+) -> None:
+    staging_lib.connect_to_warehouse(
+        fresh_database_url, run_date="2024-03-01", raw_bucket="no-such-bucket", aws_endpoint=moto_endpoint
+    )
+    with pytest.raises(KeywordError) as exc:
+        staging_lib.raw_records_should_reconcile("staging.orders")
+    assert str(exc.value).startswith(
+        "cannot count the raw files in s3://no-such-bucket/raw/orders/run_date=2024-03-01/: NoSuchBucket: "
+    )

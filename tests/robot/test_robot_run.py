@@ -81,3 +81,20 @@ def test_libdoc_documents_every_keyword_with_an_example(tmp_path: Path) -> None:
     assertions = [kw for kw in spec.keywords if "Should" in kw.name]
     assert len(assertions) == 8 and len(names) == 15
     assert all(kw.args.argument_names[-1] == "message" for kw in assertions)
+
+
+def test_loops_over_tables_check_every_table() -> None:
+    """A FOR loop of assertions stops at its first failure unless the test continues on failure:
+    `Every Table Matches Its Contract` reported one bad table and hid the others."""
+    from robot.api import TestSuiteBuilder
+
+    suite = TestSuiteBuilder().build(str(Path(__file__).resolve().parents[2] / "robot"))
+    looping = [
+        test
+        for child in suite.suites
+        for test in child.tests
+        if any(step.type == "FOR" for step in test.body)
+    ]
+    assert len(looping) >= 4
+    stopping = [t.name for t in looping if "robot:continue-on-failure" not in t.tags]
+    assert stopping == []

@@ -1,0 +1,89 @@
+"""Helpers shared by the foreign-schema tests (imported by name: conftest modules collide)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+import harness.cli
+
+HERE = Path(__file__).parent
+SCHEMA_SQL = (HERE / "schema.sql").read_text(encoding="utf-8")
+SCHEMAS = ("library", "Sales")
+MASK_KEY = "foreign-mask-key-0123456789"
+COMMANDS = ("contract", "drift", "check", "export", "sanitize")
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """``etlq contract init`` of every schema: the directory and what each run said."""
+
+    path: Path
+    runs: dict[str, tuple[int, str, str]]  # schema -> (exit code, stdout, stderr)
+
+
+def execute(url: str, sql: str) -> None:
+    """Run a multi-statement SQL string as is (no bind parameters: % is modulo)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.connection.dbapi_connection.cursor().execute(sql)  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def _only_commands() -> Iterator[None]:
+    saved = harness.cli.COMMANDS
+    harness.cli.COMMANDS = COMMANDS  # the dispatcher imports only these sub-command modules
+    try:
+        yield
+    finally:
+        harness.cli.COMMANDS = saved
+
+
+def etlq(*argv: str) -> tuple[int, str, str]:
+    """``etlq <argv>`` in-process through the real dispatcher: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with _only_commands(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = harness.cli.main(list(argv))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def etlq_json(*argv: str) -> tuple[int, Any]:
+    code, out, err = etlq(*argv, "--format", "json")
+    assert out, f"no output (exit {code}): {err}"
+    return code, json.loads(out)
+
+
+def foreign_keys(url: str) -> set[tuple[str, str, str]]:
+    """Every foreign key of the user schemas as (child table, parent table, definition)."""
+    rows = query(
+        url,
+        """SELECT conrelid::regclass::text, confrelid::regclass::text, pg_get_constraintdef(oid)
+           FROM pg_constraint WHERE contype = 'f'
+             AND connamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')
+             AND conparentid = 0""",
+    )
+    return {(child, parent, definition) for child, parent, definition in rows}
