@@ -130,12 +130,23 @@ ORDER BY 1, 2, 3, 4
 """)
 
 
+def _column_rows(conn: Connection, scope: dict[str, list[str]]) -> list[Any]:
+    """The column rows, with every user-defined type schema-qualified: ``format_type`` omits the
+    schema of types on the ``search_path``, which differs between roles and connections."""
+    saved = conn.execute(text("SELECT current_setting('search_path')")).scalar_one()
+    conn.execute(text("SELECT set_config('search_path', 'pg_catalog', false)"))
+    try:
+        return list(conn.execute(_COLUMNS, scope))
+    finally:
+        conn.execute(text("SELECT set_config('search_path', :saved, false)"), {"saved": saved})
+
+
 def read_catalog(conn: Connection, *, tables: Iterable[str] = (), schemas: Iterable[str] = ()) -> Catalog:
     """Live tables named in ``tables`` (``schema.table``) or living in ``schemas``."""
     scope = {"tables": sorted(set(tables)), "schemas": sorted(set(schemas))}
     columns: dict[str, list[LiveColumn]] = {}
     kinds: dict[str, str] = {}
-    for row in conn.execute(_COLUMNS, scope):
+    for row in _column_rows(conn, scope):
         key = f"{row.schema_name}.{row.table_name}"
         kinds[key] = row.relation_kind
         columns.setdefault(key, []).append(

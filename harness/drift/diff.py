@@ -104,6 +104,12 @@ def _null_word(nullable: bool) -> str:
     return "nullable" if nullable else "not null"
 
 
+def same_type(expected: str, actual: str) -> bool:
+    """Equal, or ``actual`` is ``expected`` schema-qualified: a contract may name a user-defined
+    type (enum, domain, extension type) without its schema; the catalog always qualifies it."""
+    return expected == actual or ("." not in expected and actual.endswith("." + expected))
+
+
 def diff_table(expected: LiveTable, actual: LiveTable | None) -> tuple[Change, ...]:
     """Every difference between the expected and the live shape, each with its breaking flag."""
     if actual is None:
@@ -114,7 +120,7 @@ def diff_table(expected: LiveTable, actual: LiveTable | None) -> tuple[Change, .
         if have is None:
             changes.append(Change("column_removed", want.name, want.type, None, True))
             continue
-        if have.type != want.type:
+        if not same_type(want.type, have.type):
             breaking = type_change_is_breaking(want.type, have.type)
             changes.append(Change("type_changed", want.name, want.type, have.type, breaking))
         if have.nullable != want.nullable:

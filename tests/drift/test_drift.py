@@ -11,6 +11,8 @@ import yaml
 from drift_world import HERE, apply, baseline
 from sqlalchemy import Engine
 
+from harness.contracts import load_contracts
+from harness.drift.catalog import read_catalog
 from harness.drift.diff import Change, diff_contracts, diff_snapshot, save_snapshot
 from harness.drift.rules import type_change_is_breaking
 
@@ -113,3 +115,38 @@ def test_snapshot_is_the_baseline_in_snapshot_mode(sqlalchemy_engine: Engine, tm
 )
 def test_type_change_rules(expected: str, actual: str, breaking: bool) -> None:
     assert type_change_is_breaking(expected, actual) is breaking
+
+
+@pytest.mark.parametrize("search_path", ["public", "__S__, public"])
+def test_user_types_compare_whatever_the_search_path(
+    sqlalchemy_engine: Engine, tmp_path: Path, search_path: str
+) -> None:
+    """format_type() drops the schema of types on the search_path; drift must not see a change
+    between a contract drafted under one role's search_path and a catalog read under another."""
+    schema, _ = baseline(sqlalchemy_engine, tmp_path)
+    apply(
+        sqlalchemy_engine,
+        "CREATE TYPE __S__.mood AS ENUM ('ok', 'sad'); "
+        "CREATE TABLE __S__.feelings (id int PRIMARY KEY, m __S__.mood)",
+        schema,
+    )
+    folder = tmp_path / "typed" / schema
+    folder.mkdir(parents=True)
+    (folder / "feelings.yml").write_text(
+        f"table: {schema}.feelings\nprimary_key: [id]\n"
+        "columns:\n  id: {type: integer, nullable: false}\n  m: {type: mood}\n"
+    )
+    contracts = load_contracts(folder)
+    with sqlalchemy_engine.connect() as conn:
+        conn.exec_driver_sql(f"SET search_path TO {search_path.replace('__S__', schema)}")
+        assert list(diff_contracts(conn, contracts).changes()) == []
+        catalog = read_catalog(conn, tables=[f"{schema}.feelings"])
+        assert catalog[f"{schema}.feelings"].column("m").type == f"{schema}.mood"
+        # the caller's search_path is as it was
+        assert conn.exec_driver_sql("SHOW search_path").scalar_one() == search_path.replace("__S__", schema)
+
+    (folder / "feelings.yml").write_text((folder / "feelings.yml").read_text().replace("mood", "other_mood"))
+    changes = list(diff_contracts(sqlalchemy_engine, load_contracts(folder)).changes())
+    assert [(c.kind, c.expected, c.actual) for _, c in changes] == [
+        ("type_changed", "other_mood", f"{schema}.mood")
+    ]
