@@ -1,0 +1,1 @@
+"""Nightly regression suite (see docs/suites.md)."""

@@ -1,0 +1,1 @@
+"""Smoke suite: every deploy, read-only (see docs/suites.md)."""
