@@ -40,7 +40,8 @@ test: setup allure
 unit: setup
 	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -p no:cacheprovider $(SELFTEST_RESULTS)
 
-# Every deploy: read-only against ETLQ_DATABASE_URL (or `etlq env up`'s database) when set.
+# Every deploy: read-only against ETLQ_DATABASE_URL when set, e.g. `make smoke ARGS="--etlq-url $$URL"`;
+# with neither, the suite builds a local warehouse first.
 smoke: setup
 	$(BIN)/python -m pytest suites -m smoke -p no:cacheprovider $(ARGS)
 

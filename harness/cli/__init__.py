@@ -37,7 +37,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="etlq", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="etlq",
+        description="etlq: contracts, checks, drift, test data and suites for Glue -> RDS PostgreSQL ETL.",
+        epilog="Exit codes: 0 passed, 1 a check failed or breaking drift, 2 usage/config/connection error. "
+        "See README.md and docs/.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"harness.cli.{name}")

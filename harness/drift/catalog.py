@@ -81,7 +81,11 @@ _SCOPE = """(n.nspname = ANY(CAST(:schemas AS text[]))
 
 _COLUMNS = text(f"""
 SELECT n.nspname AS schema_name, c.relname AS table_name, a.attname::text AS column_name,
-       format_type(a.atttypid, a.atttypmod) AS column_type,
+       -- format_type() omits the schema of types on the search_path, which differs between
+       -- roles: qualify every user-defined type (or array element type) explicitly
+       CASE WHEN en.nspname <> 'pg_catalog' AND pg_catalog.pg_type_is_visible(et.oid)
+            THEN pg_catalog.quote_ident(en.nspname) || '.' ELSE '' END
+         || format_type(a.atttypid, a.atttypmod) AS column_type,
        NOT a.attnotnull AS nullable,
        (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') AS has_default,
        CASE WHEN c.relispartition THEN 'partition'
@@ -91,6 +95,9 @@ SELECT n.nspname AS schema_name, c.relname AS table_name, a.attname::text AS col
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND {_SCOPE}
 ORDER BY n.nspname, c.relname, a.attnum
@@ -130,23 +137,12 @@ ORDER BY 1, 2, 3, 4
 """)
 
 
-def _column_rows(conn: Connection, scope: dict[str, list[str]]) -> list[Any]:
-    """The column rows, with every user-defined type schema-qualified: ``format_type`` omits the
-    schema of types on the ``search_path``, which differs between roles and connections."""
-    saved = conn.execute(text("SELECT current_setting('search_path')")).scalar_one()
-    conn.execute(text("SELECT set_config('search_path', 'pg_catalog', false)"))
-    try:
-        return list(conn.execute(_COLUMNS, scope))
-    finally:
-        conn.execute(text("SELECT set_config('search_path', :saved, false)"), {"saved": saved})
-
-
 def read_catalog(conn: Connection, *, tables: Iterable[str] = (), schemas: Iterable[str] = ()) -> Catalog:
     """Live tables named in ``tables`` (``schema.table``) or living in ``schemas``."""
     scope = {"tables": sorted(set(tables)), "schemas": sorted(set(schemas))}
     columns: dict[str, list[LiveColumn]] = {}
     kinds: dict[str, str] = {}
-    for row in _column_rows(conn, scope):
+    for row in conn.execute(_COLUMNS, scope):
         key = f"{row.schema_name}.{row.table_name}"
         kinds[key] = row.relation_kind
         columns.setdefault(key, []).append(
