@@ -31,7 +31,7 @@ def label_check(check_id: str, table: str, kind: str, severity: str, contract_pa
 
 
 def attach_result(result: CheckResult) -> None:
-    """Failing sample rows as CSV and the SQL that ran, as attachments."""
+    """Failing sample rows as CSV (when the check failed) and the SQL that ran, as attachments."""
     if result.sample:
         allure.attach(
             sample_csv(result.sample), name="sample rows", attachment_type=allure.attachment_type.CSV

@@ -94,9 +94,9 @@ class CheckUnderTest:
         __tracebackhide__ = True
         result = self.result
         label_check(result.id, result.table, result.kind, result.severity, self.contract_path)
+        attach_result(result)  # the SQL always (what did this check run?), failing rows when any
         if result.outcome == "passed":
             return
-        attach_result(result)
         if result.outcome == "not_evaluated":
             pytest.skip(headline(result))
         if result.severity == "warn" and self.warn_policy != "fail":

@@ -217,3 +217,19 @@ def test_xdist_workers_get_their_own_servers_and_databases(pytester: pytest.Pyte
     assert [w[0] for w in workers] == ["gw0", "gw1"]
     assert workers[0][1] != workers[1][1], "both workers used the same PostgreSQL server"
     assert [w[3] for w in workers] == ["['gw0']", "['gw1']"]
+
+
+def test_allure_result_of_a_passed_check_carries_its_sql(
+    pytester: pytest.Pytester, shop_url: str, shop_contracts: Path, check_module: Path
+) -> None:
+    results = pytester.path / "allure"
+    pytester.runpytest_subprocess(
+        "-k", "row_count", f"--alluredir={results}", *deployed_args(shop_url, shop_contracts)
+    )
+    [path] = results.glob("*-result.json")
+    result = json.loads(path.read_text())
+    assert (result["name"], result["status"]) == ("shop.orders::row_count", "passed")
+    assert [a["name"] for a in result["attachments"]] == ["SQL"]
+    sql = (results / result["attachments"][0]["source"]).read_text()
+    assert sql.startswith("SELECT") and '"shop"."orders"' in sql
+
