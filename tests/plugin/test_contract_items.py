@@ -232,4 +232,3 @@ def test_allure_result_of_a_passed_check_carries_its_sql(
     assert [a["name"] for a in result["attachments"]] == ["SQL"]
     sql = (results / result["attachments"][0]["source"]).read_text()
     assert sql.startswith("SELECT") and '"shop"."orders"' in sql
-
