@@ -1,3 +1,3 @@
-"""Fixtures for ``tests/`` and ``suites/``: PostgreSQL and the moto server (see ``fixtures/``)."""
+"""Fixtures for ``tests/`` and ``suites/``: PostgreSQL, the moto server and the CLI (see ``fixtures/``)."""
 
-pytest_plugins = ["fixtures.database", "fixtures.aws"]
+pytest_plugins = ["fixtures.database", "fixtures.aws", "fixtures.cli"]

@@ -7,8 +7,10 @@ credentials unless real ones are set.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import boto3
@@ -36,3 +38,29 @@ def _local_client(service: str, endpoint_url: str, region_name: str, key: str | 
     # tests, and clients are thread-safe, so one per (service, endpoint, region, key) is kept.
     session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=key, region_name=region_name)
     return session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+
+# What boto3 needs to talk to a local endpoint (moto accepts any key), for code that builds its
+# own clients from the environment (the ETL, Glue job scripts).
+LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": LOCAL_KEY,
+    "AWS_SECRET_ACCESS_KEY": LOCAL_KEY,
+    "AWS_DEFAULT_REGION": DEFAULT_REGION,
+}
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str], unset: Iterable[str] = ()) -> Iterator[None]:
+    """``os.environ`` with ``values`` set and the ``unset`` names removed; restored on exit."""
+    saved = {key: os.environ.get(key) for key in (*values, *unset)}
+    for key in unset:
+        os.environ.pop(key, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

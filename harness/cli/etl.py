@@ -54,21 +54,15 @@ def _use_endpoint(endpoint: str | None) -> Iterator[None]:
     if not endpoint:
         yield
         return
+    from harness import aws  # boto3: imported when a command runs, not when `etlq --help` does
+
     values = {"AWS_ENDPOINT_URL": endpoint}
-    if not os.environ.get("AWS_ACCESS_KEY_ID"):
-        values.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):  # real keys in the environment win
+        values.update(AWS_ACCESS_KEY_ID=aws.LOCAL_KEY, AWS_SECRET_ACCESS_KEY=aws.LOCAL_KEY)
     if not os.environ.get("AWS_DEFAULT_REGION"):
-        values["AWS_DEFAULT_REGION"] = "us-east-1"
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
+        values["AWS_DEFAULT_REGION"] = aws.DEFAULT_REGION
+    with aws.environment(values):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _suites(contracts_path: str | None, no_gate: bool) -> tuple[list[dict[str, Any]] | None, str | None]:

@@ -23,13 +23,6 @@ from harness.contracts import Contract
 from harness.env import postgres
 from harness.pytest_plugin.warehouse import Warehouse, worker_id
 
-# boto3 (the ETL's and datagen's clients) reads these; moto accepts any credentials.
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
-
 
 @dataclass(frozen=True)
 class LocalServices:
@@ -40,22 +33,6 @@ class LocalServices:
         """A new empty database of this worker: (name, URL)."""
         name = f"etlq_{label}_{worker_id()}_{uuid.uuid4().hex[:6]}"
         return name, self.pg.create_database(name)
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in (*values, "AWS_PROFILE", "AWS_SESSION_TOKEN")}
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @contextlib.contextmanager
@@ -73,7 +50,8 @@ def local_services() -> Iterator[LocalServices]:
     endpoint = f"http://{host}:{port}"
     server = postgres.start_server()
     try:
-        with _environment({**AWS_ENV, "AWS_ENDPOINT_URL": endpoint, "ETLQ_AWS_ENDPOINT_URL": endpoint}):
+        pointed = {**aws.LOCAL_ENV, "AWS_ENDPOINT_URL": endpoint, "ETLQ_AWS_ENDPOINT_URL": endpoint}
+        with aws.environment(pointed, unset=("AWS_PROFILE", "AWS_SESSION_TOKEN")):
             yield LocalServices(server, endpoint)
     finally:
         server.stop()

@@ -9,23 +9,7 @@ from pathlib import Path
 import pytest
 from shop_world import Shop
 
-import harness.cli
-from harness.cli import main
-
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-
-
-@pytest.fixture
-def etlq(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    # only this engineer's sub-commands: the others are built in parallel
-    monkeypatch.setattr(harness.cli, "COMMANDS", ("contract", "drift", "check", "export"))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def contracts_dir(shop: Shop, schema: str) -> str:

@@ -9,9 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine
 
-import harness.cli
 from harness.checks import run_checks
-from harness.cli import main
 from harness.contracts import load_contracts
 
 ODD_SCHEMA = """
@@ -49,18 +47,6 @@ INSERT INTO "Sales Dept"."Order Lines"
     FROM generate_series(1, 100) g;
 INSERT INTO "Sales Dept"."Line Notes" SELECT g / 3, g % 3, 'n' FROM generate_series(1, 30) g;
 """
-
-
-@pytest.fixture
-def etlq(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(harness.cli, "COMMANDS", ("contract", "drift", "check", "export"))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from datagen_support import CONTRACTS, PROJECT_CONTRACTS, RUN_DATE, Generated
 
-from harness import cli
 from harness.contracts import load_contracts
 from harness.contracts.model import Contract
 from harness.datagen import GenerateOptions, generate
@@ -39,23 +37,5 @@ def generated(tmp_path: Path, contracts: list[Contract]) -> Generated:
         options.setdefault("run_date", RUN_DATE)
         generate(contract_set or contracts, GenerateOptions(out=str(out), **options))
         return out
-
-    return run
-
-
-@pytest.fixture
-def etlq(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str, str]]:
-    """Run ``etlq <argv>`` in-process through the real dispatcher: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(cli, "COMMANDS", ("generate", "sanitize"))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        try:
-            code = cli.main(list(argv))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
 
     return run

@@ -5,24 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from drift_world import apply, baseline
 from sqlalchemy import Engine
-
-import harness.cli
-from harness.cli import main
-
-
-@pytest.fixture
-def etlq(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(harness.cli, "COMMANDS", ("contract", "drift", "check", "export"))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_no_drift_exits_0(sqlalchemy_engine: Engine, database_url: str, tmp_path: Path, etlq) -> None:

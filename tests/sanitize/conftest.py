@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sanitize_support import KEY, SHOP
-
-from harness import cli
 
 
 @pytest.fixture(scope="session")
@@ -29,21 +27,3 @@ def source_url(pg_server: Any) -> Iterator[str]:
 def mask_key(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ETLQ_MASK_KEY", KEY)
     return KEY
-
-
-@pytest.fixture
-def etlq(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str, str]]:
-    """Run ``etlq <argv>`` in-process through the real dispatcher: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(cli, "COMMANDS", ("generate", "sanitize"))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        try:
-            code = cli.main(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
