@@ -52,7 +52,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="the second run date, YYYY-MM-DD (default: today, UTC); the first is the day before",
     )
     parser.add_argument(
-        "--rows", type=int, default=2000, help="generated rows per source and day (default 2000)"
+        "--rows",
+        type=int,
+        default=2000,
+        help="generated order events per day; customers and FX rates are sized from it (default 2000)",
     )
     parser.add_argument("--seed", type=int, default=7, help="datagen seed (default 7)")
     parser.add_argument(
@@ -88,10 +91,15 @@ def _load(
     url = services.pg.create_database(DATABASE)
     aws.client("s3", services.aws_endpoint).create_bucket(Bucket=RAW_BUCKET)
     for offset, day in enumerate(days):
-        started = _step(f"generate {rows} rows per source for {day} into s3://{RAW_BUCKET}/raw/")
+        started = _step(
+            f"generate {rows} order events (customers, FX rates to match) for {day} into s3://{RAW_BUCKET}/raw/"
+        )
         generate_raw(contracts, RAW_BUCKET, day, rows, seed + offset * DAY_SEED_STEP)
         results = run_etl(url, RAW_BUCKET, day, contracts)
-        jobs = ", ".join(f"{r.job} {r.status} ({r.rows_out} rows)" for r in results)
+        jobs = ", ".join(
+            f"{r.job} {r.status} ({r.rows_out} {'expectations' if r.job == 'quality_gate' else 'rows'})"
+            for r in results
+        )
         print(f"    etl {day}: {jobs} [{time.perf_counter() - started:.1f}s]")
     return url
 
