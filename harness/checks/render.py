@@ -25,10 +25,17 @@ def _row(row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={json.dumps(json_value(v), ensure_ascii=False)}" for k, v in row.items())
 
 
+def _attention(result: CheckResult) -> int:
+    """Passed, not evaluated, warn failures, error failures, checks that could not run."""
+    if result.outcome == "failed":
+        return 2 if result.severity == "warn" else 3
+    return {"passed": 0, "not_evaluated": 1}.get(result.outcome, 4)
+
+
 def render_text(run: RunResult, *, show_passed: bool = True) -> str:
-    """One line per check (outcome, severity, failing/total, id, message); for failures, a few
-    of the failing rows and the SQL to reproduce them."""
-    shown = [r for r in run.results if show_passed or r.outcome != "passed"]
+    """One line per check (outcome, severity, failing/total, id, message), and a few failing rows
+    under each failure; what needs attention last, right above the summary (the SQL is in JSON)."""
+    shown = sorted((r for r in run.results if show_passed or r.outcome != "passed"), key=_attention)
     id_width = max((len(r.id) for r in shown), default=0)
     count_width = max((len(_count(r)) for r in shown), default=1)
     lines = []

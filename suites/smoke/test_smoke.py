@@ -49,7 +49,8 @@ def test_no_breaking_drift(etlq_engine: Engine, etlq_contracts: list[Contract]) 
         for table, c in report.changes()
         if c.breaking
     ]
-    assert not breaking, f"{len(breaking)} breaking schema change(s):\n" + "\n".join(breaking)
+    if breaking:
+        pytest.fail(f"{len(breaking)} breaking schema change(s):\n  " + "\n  ".join(breaking), pytrace=False)
 
 
 @pytest.mark.completeness
