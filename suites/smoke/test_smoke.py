@@ -30,8 +30,13 @@ LATEST_RUN = text(
 
 @pytest.fixture(scope="module")
 def latest_runs(etlq_engine: Engine, etlq_config: EtlqConfig) -> dict[str, dict]:
-    """The latest audit.job_runs row of each job for the run date."""
+    """The latest audit.job_runs row of each job for the run date; skips on a warehouse that
+    etl/ does not load (no audit.job_runs), where only the contract-driven tests apply."""
     with etlq_engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass('audit.job_runs')")).scalar_one() is None:
+            pytest.skip(
+                "no audit.job_runs table: this warehouse is not loaded by etl/, so there are no runs to check"
+            )
         rows = conn.execute(LATEST_RUN, {"run_date": etlq_config.run_date}).mappings()
         return {row["job"]: dict(row) for row in rows}
 
@@ -81,7 +86,10 @@ def test_rows_loaded_for_run_date(
     etlq_engine: Engine, etlq_contracts: list[Contract], etlq_config: EtlqConfig
 ) -> None:
     staged = [c for c in etlq_contracts if c.raw_source is not None]
-    assert staged, "no staging contract names a raw source (raw: {source: ...})"
+    if not staged:
+        pytest.skip(
+            "no contract names a raw source (`raw: {source: ...}`), so no table is loaded per run date"
+        )
     counts = {}
     with etlq_engine.connect() as conn:
         for contract in staged:
@@ -98,7 +106,8 @@ def test_tables_fresh(
 ) -> None:
     """Freshness as the contracts declare it: a stale warn-severity table is reported as WARN."""
     run = run_checks(etlq_engine, etlq_contracts, select="*::freshness[*]")
-    assert run.results, "no contract declares a freshness check"
+    if not run.results:
+        pytest.skip("no contract declares a freshness check (`checks: {freshness: {column, max_age}}`)")
     stale = [r for r in run.results if not r.passed]
     blocking = [r for r in stale if r.severity == "error"]
     assert not blocking, "\n\n".join(failure_text(r) for r in blocking)
