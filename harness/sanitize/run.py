@@ -14,7 +14,7 @@ import json
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,11 @@ class SanitizeReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _finished(plan: SanitizeReport, leaks: Sequence[Any], destination: str) -> SanitizeReport:
+    """The plan's report after writing: written only when the leak scan found nothing."""
+    return replace(plan, leaks=[asdict(x) for x in leaks], written=not leaks, destination=destination)
 
 
 def sanitize(opts: SanitizeOptions) -> SanitizeReport:
@@ -273,15 +278,7 @@ def _write(
     if leaks:
         for path in written:
             path.unlink(missing_ok=True)
-    final = SanitizeReport(
-        report.root,
-        report.tables,
-        report.masking,
-        [asdict(x) for x in leaks],
-        report.read_only,
-        not leaks,
-        str(out),
-    )
+    final = _finished(report, leaks, str(out))
     (out / REPORT).write_text(
         json.dumps(final.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -331,12 +328,4 @@ def _write_database(
                 # else: committed when the block ends
     finally:
         target.dispose()
-    return SanitizeReport(
-        report.root,
-        report.tables,
-        report.masking,
-        [asdict(x) for x in leaks],
-        report.read_only,
-        not leaks,
-        shown,
-    )
+    return _finished(report, leaks, shown)
