@@ -1,7 +1,8 @@
 """The ETL's ingest job vs the limit: a raw COPY of the same S3 object into an untyped table.
 
-Ingest streams the raw orders CSV from S3, types every record in Python, quarantines the
-ones it cannot type, COPYs the good ones into staging and commits once, with its audit row.
+Ingest streams the raw orders CSV from S3, splits its records in Python and COPYs them as
+text into a landing table, then types and validates them in SQL (typed rows into staging, the
+rest into audit.quarantine with their reason) and commits once, with its audit row.
 The limit reads the same object from the same S3 and COPYs its lines, untouched, into a
 one-column text table: the least work that lands those bytes in PostgreSQL. The ratio is
 what typing, quarantine and the job's bookkeeping cost on top of moving the bytes.

@@ -139,17 +139,18 @@ def list_raw_files(s3: Any, bucket: str, source: str, run_date: date) -> list[Ra
     return sorted(files, key=lambda f: f.key)
 
 
-def iter_lines(s3: Any, file: RawFile) -> Iterator[bytes]:
-    """The object's bytes split after each ``\\n`` only (a ``\\r`` inside a quoted field stays put)."""
+def iter_chunks(s3: Any, file: RawFile) -> Iterator[bytes]:
+    """The object's bytes in blocks that each end after a ``\\n`` (but the last): never half a line,
+    so a ``\\r`` inside a quoted field stays put and a UTF-8 character is never cut."""
     with aws_errors(f"read {file.uri}"):
         body = s3.get_object(Bucket=file.bucket, Key=file.key)["Body"]
         pending = b""
         for chunk in body.iter_chunks(_CHUNK):
             pending += chunk
-            lines = pending.split(b"\n")
-            pending = lines.pop()
-            for line in lines:
-                yield line + b"\n"
+            cut = pending.rfind(b"\n") + 1
+            if cut:
+                yield pending[:cut]
+                pending = pending[cut:]
         if pending:
             yield pending
 

@@ -1,28 +1,31 @@
 """Ingest: raw CSV files in S3 -> typed rows in ``staging.<source>`` and bad rows in quarantine.
 
-Per source and run date, every file is streamed, each record is typed in Python, good rows are
-COPYed into a temporary table and bad ones into ``audit.quarantine``; then the run date's
-staging rows are replaced by the new ones. All of it happens in the job's one transaction, so
-a rerun of a run date replaces its rows and a failure leaves staging as it was.
+Per source and run date, Python splits every file into records (etl/parsing.py) and COPYs them,
+as text, into a landing table: file, line, raw text, any error found while splitting (malformed
+CSV, bad encoding, ragged row) and one text column per field. Then SQL does the rest, set-based:
+one query marks the records that fail any check of etl/sources.py on their untrimmed values,
+and one statement trims and checks the marked ones again, in column order, quarantines the bad
+ones with the reason of their first failing check and stages every good one, typed, in place of
+the run date's rows. All of it happens in the job's one transaction, so a rerun of a run date
+replaces its rows and a failure leaves staging and quarantine as they were.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from etl import aws
 from etl.errors import EtlInputError
-from etl.parsing import FieldError, read_records
+from etl.parsing import RecordSplitter
 from etl.runner import Counts
-from etl.sources import LINEAGE_COLUMNS, SOURCES, Source
+from etl.sources import LINEAGE_COLUMNS, SOURCES, Check, Field, Source, literal
 
-FLUSH_ROWS = 50_000  # rows buffered in memory before each COPY
+LANDING_COLUMNS = ("file_no", "line_no", "raw_line", "error_code", "error_reason")
 QUARANTINE_COLUMNS = (
     "run_date",
     "source",
@@ -34,6 +37,9 @@ QUARANTINE_COLUMNS = (
     "reason",
     "run_id",
 )
+# The checks compare PostgreSQL's own rendering of dates and timestamps (etl/sources.py), and a
+# timestamp without an offset is UTC: both settings hold for the checking and typing only.
+SETTINGS = (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"))
 
 
 @dataclass
@@ -54,75 +60,130 @@ class SourceStats:
         }
 
 
-class _CopyBuffer:
-    """CSV rows held in memory and COPYed into ``table`` every ``FLUSH_ROWS`` rows."""
-
-    def __init__(self, cur: Any, table: str, columns: Sequence[str]) -> None:
-        self._cur = cur
-        self._sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\n")
-        self._pending = 0
-
-    def add(self, row: Sequence[Any]) -> None:
-        self._writer.writerow(row)
-        self._pending += 1
-        if self._pending >= FLUSH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._pending:
-            self._buffer.seek(0)
-            self._cur.copy_expert(self._sql, self._buffer)
-            self._buffer.seek(0)
-            self._buffer.truncate()
-            self._pending = 0
+def landing_table(source: Source) -> str:
+    """The landed records: an unlogged table (no WAL, and a parallel scan can check it, which a
+    temporary table cannot), created and dropped inside the job's transaction, so no other
+    session ever sees it."""
+    return f"audit.ingest_{source.name}_landed"
 
 
-def _load_file(
-    source: Source,
-    file: aws.RawFile,
-    lines: Any,
-    good: _CopyBuffer,
-    bad: _CopyBuffer,
-    stats: SourceStats,
-    run_date: date,
-    run_id: int,
-) -> None:
-    records = read_records(lines)
-    header = next(records, None)
-    if header is None:
-        raise EtlInputError(
-            f"{file.uri} is empty: no header row", f"expected header {','.join(source.columns)}"
-        )
-    if header.error is not None:
-        raise EtlInputError(f"{file.uri}:1: unreadable header: {header.error.reason}")
-    index = source.header_index(header.fields, file.uri)
-    for record in records:
-        stats.rows_in += 1
-        try:
-            if record.error is not None:
-                raise record.error
-            values = source.type_record(index, record.fields)
-        except FieldError as exc:
-            bad.add(
-                (
-                    run_date,
-                    source.name,
-                    file.uri,
-                    record.line_no,
-                    record.raw,
-                    exc.code,
-                    exc.column,
-                    exc.reason,
-                    run_id,
+def marks_table(source: Source) -> str:
+    """The (file_no, line_no) of the landed records to trim and check again (see ``recheck_sql``)."""
+    return f"ingest_{source.name}_recheck"
+
+
+def _first_failing(checks: Sequence[tuple[Field, Check]], numbered: bool) -> str:
+    """WHENs of a CASE: the number of the first failing check (or 1 for any when not ``numbered``)."""
+    return " ".join(
+        f"WHEN {check.fails} THEN {i if numbered else 1}" for i, (_, check) in enumerate(checks, 1)
+    )
+
+
+_TYPES = {"run_date": "date", "source": "text", "run_id": "bigint", "files": "text[]"}
+
+
+def _sql(text: str) -> str:
+    """Placeholders for psycopg2: ``__name__`` becomes ``%(name)s``; a ``%`` of SQL itself is doubled."""
+    text = text.replace("%", "%%")
+    for name in ("run_date", "source", "run_id", "files"):
+        text = text.replace(f"__{name}__", f"%({name})s::{_TYPES[name]}")
+    return text
+
+
+@cache
+def recheck_sql(source: Source) -> str:
+    """Mark the landed records that fail any check on their untrimmed values (or failed splitting).
+
+    Every check but those of text rejects a value with blanks at its edges, and text is checked
+    for them, so a record that passes needs no trimming: almost every record of a good file
+    is typed straight from its landed text, and only the marked ones are trimmed and checked
+    again, in order, by ``typing_sql``. A plain query, so PostgreSQL may scan in parallel.
+    """
+    quick = _first_failing(source.checks(list(source.columns), raw=True), numbered=False)
+    return (
+        f"CREATE TEMP TABLE {marks_table(source)} ON COMMIT DROP AS SELECT file_no, line_no"
+        f" FROM {landing_table(source)} WHERE CASE WHEN error_code IS NOT NULL THEN 1 {quick} END = 1"
+    )
+
+
+@cache
+def typing_sql(source: Source) -> str:
+    """Quarantine the bad landed records and stage the good ones, typed, in one statement.
+
+    A bad record gets its splitting error, else the code, column and reason of its first failing
+    check. Parameters: run_date, source, run_id and files (the s3 URIs, indexed by ``file_no``).
+    """
+    columns = source.columns
+    land, marks = landing_table(source), marks_table(source)
+    trimmed = ", ".join(f"audit.strip_blanks(l.{c}) AS v_{c}" for c in columns)
+    checks = source.checks([f"t.v_{c}" for c in columns])
+    messages = [check.message for _, check in source.checks([f"c.v_{c}" for c in columns])]
+    codes = ", ".join(literal(check.code) for _, check in checks)
+    names = ", ".join(literal(f.name) for f, _ in checks)
+    reasons = " ".join(
+        f"WHEN {i + 1} THEN {literal(f.name + ': ')} || {messages[i]}" for i, (f, _) in enumerate(checks)
+    )
+    quarantine = ", ".join(QUARANTINE_COLUMNS)
+    staging = ", ".join((*columns, *LINEAGE_COLUMNS[:3]))
+    lineage = "__run_date__, (__files__)[{0}.file_no], {0}.line_no"
+    return _sql(f"""
+WITH rechecked AS MATERIALIZED (
+    SELECT t.*, CASE WHEN t.error_code IS NOT NULL THEN 0 {_first_failing(checks, True)} END AS failure
+    FROM (SELECT l.*, {trimmed} FROM {land} l
+          WHERE EXISTS (SELECT FROM {marks} m WHERE m.file_no = l.file_no AND m.line_no = l.line_no)
+          OFFSET 0) t
+), bad AS (
+    INSERT INTO audit.quarantine ({quarantine})
+    SELECT __run_date__, __source__, (__files__)[c.file_no], c.line_no,
+           COALESCE(c.raw_line, {" || ',' || ".join(f"c.{c}" for c in columns)}),
+           COALESCE(c.error_code, (ARRAY[{codes}])[c.failure]), (ARRAY[{names}])[c.failure],
+           COALESCE(c.error_reason, CASE c.failure {reasons} END), __run_id__
+    FROM rechecked c WHERE c.failure IS NOT NULL
+)
+INSERT INTO {source.table} ({staging})
+SELECT {", ".join(source.typed([f"g.{c}" for c in columns]))}, {lineage.format("g")}
+FROM {land} g
+WHERE NOT EXISTS (SELECT FROM {marks} m WHERE m.file_no = g.file_no AND m.line_no = g.line_no)
+UNION ALL
+SELECT {", ".join(source.typed([f"c.v_{c}" for c in columns]))}, {lineage.format("c")}
+FROM rechecked c WHERE c.failure IS NULL""")
+
+
+class _CopySource:
+    """The landing rows of every file of a source as a file-like object for COPY ... FROM STDIN.
+
+    An error while reading (S3, a bad header) ends the COPY early and is kept in ``error`` for
+    the caller to raise once the COPY is over.
+    """
+
+    def __init__(self, source: Source, s3: Any, files: Sequence[aws.RawFile]) -> None:
+        self.rows_in = 0
+        self.error: BaseException | None = None
+        self._blocks = self._generate(source, s3, files)
+
+    def _generate(self, source: Source, s3: Any, files: Sequence[aws.RawFile]) -> Iterator[bytes]:
+        for file_no, file in enumerate(files, 1):
+            splitter = RecordSplitter(aws.iter_chunks(s3, file))
+            header = splitter.header()
+            if header is None:
+                raise EtlInputError(
+                    f"{file.uri} is empty: no header row", f"expected header {','.join(source.columns)}"
                 )
-            )
-            stats.rows_quarantined += 1
-            stats.reasons[exc.code] += 1
-            continue
-        good.add((*values, run_date, file.uri, record.line_no))
-        stats.rows_loaded += 1
+            if header.error is not None:
+                raise EtlInputError(f"{file.uri}:1: unreadable header: {header.error.reason}")
+            index = source.header_index(header.fields, file.uri)
+            for block in splitter.rows(index, prefix=f"{file_no}\t"):
+                yield block.encode("utf-8")
+            self.rows_in += splitter.records
+
+    def read(self, size: int = -1) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            return next(self._blocks, b"")
+        except BaseException as exc:  # re-raised by ingest_source after the COPY
+            self.error = exc
+            return b""
 
 
 def ingest_source(
@@ -130,21 +191,48 @@ def ingest_source(
 ) -> SourceStats:
     """Replace the run date's rows of one source in staging and quarantine."""
     stats = SourceStats(files=[f.uri for f in files])
-    temp = f"load_{source.name}"
-    cur.execute(f"CREATE TEMP TABLE {temp} (LIKE {source.table} INCLUDING DEFAULTS) ON COMMIT DROP")
+    land = landing_table(source)
+    columns = ", ".join(f"{c} text" for c in source.columns)
+    cur.execute(f"DROP TABLE IF EXISTS {land}")  # only a bug could have committed one
+    cur.execute(
+        f"CREATE UNLOGGED TABLE {land} (file_no integer NOT NULL, line_no integer NOT NULL,"
+        f" raw_line text, error_code text, error_reason text, {columns})"
+    )
+    stream = _CopySource(source, s3, files)
+    cur.copy_expert(f"COPY {land} ({', '.join((*LANDING_COLUMNS, *source.columns))}) FROM STDIN", stream)
+    if stream.error is not None:
+        raise stream.error
+    stats.rows_in = stream.rows_in
     cur.execute("DELETE FROM audit.quarantine WHERE run_date = %s AND source = %s", (run_date, source.name))
-    good = _CopyBuffer(cur, temp, (*source.columns, *LINEAGE_COLUMNS[:3]))
-    bad = _CopyBuffer(cur, "audit.quarantine", QUARANTINE_COLUMNS)
-    for file in files:
-        _load_file(source, file, aws.iter_lines(s3, file), good, bad, stats, run_date, run_id)
-    good.flush()
-    bad.flush()
     cur.execute(f"DELETE FROM {source.table} WHERE run_date = %s", (run_date,))
-    cur.execute(f"INSERT INTO {source.table} SELECT * FROM {temp}")
-    if cur.rowcount != stats.rows_loaded:  # the promise is rows_in = loaded + quarantined, exactly
-        raise RuntimeError(f"{source.table}: typed {stats.rows_loaded} rows but staged {cur.rowcount}")
-    cur.execute(f"DROP TABLE {temp}")
+    cur.execute("SELECT " + ", ".join(f"current_setting({literal(name)})" for name, _ in SETTINGS))
+    saved = cur.fetchone()
+    _set(cur, [value for _, value in SETTINGS])
+    params = {"run_date": run_date, "source": source.name, "run_id": run_id, "files": stats.files}
+    cur.execute(recheck_sql(source))
+    cur.execute(f"ANALYZE {marks_table(source)}")  # few rows: the planner hashes them, not the landed ones
+    cur.execute(typing_sql(source), params)
+    stats.rows_loaded = cur.rowcount
+    _set(cur, saved)
+    cur.execute(
+        "SELECT reason_code, count(*) FROM audit.quarantine WHERE run_date = %s AND source = %s GROUP BY 1",
+        (run_date, source.name),
+    )
+    stats.reasons.update({code: int(n) for code, n in cur.fetchall()})
+    stats.rows_quarantined = sum(stats.reasons.values())
+    if stats.rows_loaded + stats.rows_quarantined != stats.rows_in:  # the promise, checked exactly
+        raise RuntimeError(
+            f"{source.table}: read {stats.rows_in} records but staged {stats.rows_loaded}"
+            f" and quarantined {stats.rows_quarantined}"
+        )
+    cur.execute(f"DROP TABLE {land}, {marks_table(source)}")
     return stats
+
+
+def _set(cur: Any, values: Sequence[str]) -> None:
+    """Set ``SETTINGS`` to ``values`` for the rest of the transaction."""
+    names = [name for name, _ in SETTINGS]
+    cur.execute("SELECT " + ", ".join(f"set_config({literal(n)}, %s, true)" for n in names), list(values))
 
 
 def ingest(

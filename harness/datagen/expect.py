@@ -1,8 +1,8 @@
 """Who must catch a planted defect: the ETL's ingest (``quarantine``), a contract check (its id),
 or nobody, because the row is legal edge-case data that must load intact (``load``).
 
-The split between quarantine and checks follows the ETL's ingest parser (etl/sources.py,
-etl/parsing.py): a raw field that cannot be typed into its staging column (bad date,
+The split between quarantine and checks follows the ETL's ingest typing (etl/sources.py,
+typed in SQL): a raw field that cannot be typed into its staging column (bad date,
 non-numeric amount, empty required value, text over the column's length, a row with the
 wrong number of fields) is quarantined with file and line, and so is a value outside the
 bounds the *staging* contract declares (negative amount, rate <= 0) and an unknown value of

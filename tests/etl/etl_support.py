@@ -3,7 +3,7 @@ builder style), SQL reads and gold checksums. Fixtures are in conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg2
@@ -65,3 +65,19 @@ def checksums(url: str) -> dict[str, str | None]:
         table: query(url, f"SELECT md5(string_agg(t::text, '|' ORDER BY {key})) FROM {table} t")[0][0]
         for table, key in GOLD_KEYS.items()
     }
+
+
+class FakeS3:
+    """Just enough of boto3's S3 client for ``etl.aws.iter_chunks``: the object in ``chunk``-byte pieces."""
+
+    def __init__(self, data: bytes, chunk: int = 1 << 20) -> None:
+        self.data, self.chunk = data, chunk
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+        data, chunk = self.data, self.chunk
+
+        class Body:
+            def iter_chunks(self, _size: int) -> Iterator[bytes]:
+                yield from (data[i : i + chunk] for i in range(0, len(data), chunk))
+
+        return {"Body": Body()}

@@ -76,6 +76,9 @@ def test_bad_rows_go_to_quarantine_with_file_line_and_reason(db, raw_bucket, lan
     assert query(db, "SELECT job, status, rows_in, rows_out, rows_rejected FROM audit.job_runs") == [
         ("ingest", "succeeded", 14, 10, 4)
     ]
+    assert query(db, "SELECT count(*) FROM pg_class WHERE relname LIKE 'ingest%'") == [
+        (0,)
+    ]  # landing dropped
 
 
 def test_every_file_of_a_partition_loads_with_its_lineage(db, raw_bucket, land, land_day):
