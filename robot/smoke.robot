@@ -18,18 +18,23 @@ No Breaking Schema Drift
 
 Every Job Of The Run Succeeded
     [Tags]    completeness    robot:continue-on-failure
+    ${etl}=    Warehouse Is Loaded By ETL
+    Skip If    not ${etl}    no audit.job_runs table: this warehouse is not loaded by etl/
     FOR    ${job}    IN    ingest    silver    quality_gate    gold
         ETL Job Should Have Succeeded    ${job}    run_date=${RUN_DATE}
     END
 
 Staging Holds Rows For The Run Date
     [Tags]    completeness    robot:continue-on-failure
-    @{tables}=    Get Contract Tables    staging.*
+    @{tables}=    Get Contract Tables    having=raw
+    Skip If    not $tables    no contract names a raw source (raw: {source: ...})
     FOR    ${table}    IN    @{tables}
         Check Should Pass    ${table}::row_count
     END
 
 Facts Are Joined To Their Dimensions
     [Tags]    quality    robot:continue-on-failure
+    @{facts}=    Get Contract Tables    gold.fact_orders
+    Skip If    not $facts    no contract for gold.fact_orders: not etl/'s warehouse
     Check Failing Count Should Be    gold.fact_orders::foreign_key[customer_id]    0
     Check Failing Count Should Be    gold.fact_orders::foreign_key[order_date,currency]    0

@@ -91,11 +91,23 @@ class ConnectionKeywords:
         with self._state.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def get_contract_tables(self, pattern: str = "*") -> list[str]:
-        """The ``schema.table`` of every contract matching the glob ``pattern``, parents first.
+    def get_contract_tables(self, pattern: str = "*", having: str | None = None) -> list[str]:
+        """The ``schema.table`` of every contract matching the glob ``pattern``, parents first;
+        ``having=raw`` keeps those loaded from a raw source, ``having=reconcile`` those with
+        reconcile entries.
 
         | @{tables}= | Get Contract Tables | gold.* |
+        | @{tables}= | Get Contract Tables | having=reconcile |
         """
         from fnmatch import fnmatchcase
 
-        return [t for t in self._state.contracts() if fnmatchcase(t, pattern)]
+        wanted = {
+            None: lambda c: True,
+            "raw": lambda c: c.raw_source is not None,
+            "reconcile": lambda c: bool(c.reconcile),
+        }
+        if having not in wanted:
+            raise KeywordError(f"having={having!r} is not one of raw, reconcile")
+        return [
+            t for t, c in self._state.contracts().items() if fnmatchcase(t, pattern) and wanted[having](c)
+        ]

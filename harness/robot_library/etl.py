@@ -41,6 +41,17 @@ class EtlKeywords:
             raise AssertionError(f"the ETL failed for {day}: {exc}") from None
         return [job.to_dict() for job in jobs]
 
+    @keyword("Warehouse Is Loaded By ETL")
+    def warehouse_is_loaded_by_etl(self) -> bool:
+        """True when the warehouse has etl/'s audit trail (``audit.job_runs``); on any other
+        warehouse the ETL-run tests do not apply.
+
+        | ${etl}= | Warehouse Is Loaded By ETL |
+        | Skip If | not ${etl} | not a warehouse loaded by etl/ |
+        """
+        with self._state.engine.connect() as conn:
+            return conn.execute(text("SELECT to_regclass('audit.job_runs')")).scalar_one() is not None
+
     @keyword("ETL Job Should Have Succeeded")
     def etl_job_should_have_succeeded(
         self, job: str, run_date: str | None = None, message: str | None = None
@@ -55,6 +66,11 @@ class EtlKeywords:
         | ETL Job Should Have Succeeded | quality_gate | 2024-03-01 |
         """
         day = as_date(run_date, self._state.run_date)
+        if not self.warehouse_is_loaded_by_etl():
+            raise KeywordError(
+                "no audit.job_runs table: this warehouse is not loaded by etl/ "
+                "(guard the test with Warehouse Is Loaded By ETL)"
+            )
         with self._state.engine.connect() as conn:
             row = conn.execute(LATEST_RUN, {"job": job, "d": day}).mappings().first()
         if row is None:

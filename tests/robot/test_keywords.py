@@ -182,3 +182,16 @@ def test_raw_records_in_a_missing_bucket_is_a_keyword_error(
     assert str(exc.value).startswith(
         "cannot count the raw files in s3://no-such-bucket/raw/orders/run_date=2024-03-01/: NoSuchBucket: "
     )
+
+
+def test_etl_keywords_on_a_warehouse_without_the_audit_trail(lib: EtlqLibrary) -> None:
+    assert lib.warehouse_is_loaded_by_etl() is False
+    with pytest.raises(KeywordError, match=r"^no audit.job_runs table: this warehouse is not loaded by etl/"):
+        lib.etl_job_should_have_succeeded("ingest")
+
+
+def test_contract_tables_having(lib: EtlqLibrary) -> None:
+    assert lib.get_contract_tables(having="raw") == []
+    assert lib.get_contract_tables(having="reconcile") == []
+    with pytest.raises(KeywordError, match=r"^having='keys' is not one of raw, reconcile$"):
+        lib.get_contract_tables(having="keys")

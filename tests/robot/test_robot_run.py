@@ -79,7 +79,7 @@ def test_libdoc_documents_every_keyword_with_an_example(tmp_path: Path) -> None:
     ]
     assert without_example == [], f"keywords whose doc has no example row: {without_example}"
     assertions = [kw for kw in spec.keywords if "Should" in kw.name]
-    assert len(assertions) == 8 and len(names) == 15
+    assert len(assertions) == 8 and len(names) == 16
     assert all(kw.args.argument_names[-1] == "message" for kw in assertions)
 
 
@@ -98,3 +98,47 @@ def test_loops_over_tables_check_every_table() -> None:
     assert len(looping) >= 4
     stopping = [t.name for t in looping if "robot:continue-on-failure" not in t.tags]
     assert stopping == []
+
+
+def test_shipped_suites_on_a_warehouse_etl_does_not_load(fresh_database_url: str, tmp_path: Path) -> None:
+    """robot/ against someone else's warehouse: what cannot apply skips with the reason, the
+    contract-driven tests still run (the shop's planted bad status fails its contract)."""
+    create_shop(fresh_database_url)
+    contracts = write_contract(tmp_path / "contracts")
+    rc = robot_run(
+        str(Path(__file__).resolve().parents[2] / "robot"),
+        variable=[f"URL:{fresh_database_url}", f"CONTRACTS:{contracts}"],
+        outputdir=str(tmp_path), log="NONE", report="NONE", stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    tests = {
+        t.name: (t.status, t.message) for t in ExecutionResult(str(tmp_path / "output.xml")).suite.all_tests
+    }
+    assert rc == 1
+    assert tests == {
+        "Every Table Matches Its Contract": (
+            "FAIL",
+            "shop.orders does not match its contract: 1 of 5 checks failed: "
+            "shop.orders::accepted_values[status] (2 failing)",
+        ),
+        "Raw Records Reach Staging Or Quarantine": (
+            "SKIP",
+            "no contract names a raw source (raw: {source: ...})",
+        ),
+        "Layers Reconcile": ("SKIP", "no contract declares reconcile entries"),
+        "No Schema Drift At All": ("PASS", ""),
+        "A Rerun Of The Run Date Changes Nothing": ("SKIP", "a deployed warehouse is never written to"),
+        "Warehouse Answers": ("PASS", ""),
+        "No Breaking Schema Drift": ("PASS", ""),
+        "Every Job Of The Run Succeeded": (
+            "SKIP",
+            "no audit.job_runs table: this warehouse is not loaded by etl/",
+        ),
+        "Staging Holds Rows For The Run Date": (
+            "SKIP",
+            "no contract names a raw source (raw: {source: ...})",
+        ),
+        "Facts Are Joined To Their Dimensions": (
+            "SKIP",
+            "no contract for gold.fact_orders: not etl/'s warehouse",
+        ),
+    }
