@@ -76,5 +76,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if not args.plan:
-        print(("written to " if report.written else "NOT written (leak found): ") + str(report.destination))
+        masked = len(report.masking)
+        print(
+            f"written to {report.destination}; leak scan: no source value of the {masked} masked "
+            "column(s) appears in the output"
+            if report.written
+            else f"NOT written (leak found): {report.destination}"
+        )
     return report.exit_code
