@@ -4,7 +4,7 @@ Documentation       Regression: every contract on every table, reconciliation la
 Resource            resources/warehouse.resource
 Suite Setup         Open Warehouse Under Test
 Suite Teardown      Close Warehouse Opened Here
-Test Tags           regression
+Test Tags           regression    allure.label.epic:robot regression
 
 
 *** Test Cases ***

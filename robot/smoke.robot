@@ -4,7 +4,7 @@ Documentation       Smoke: is the warehouse there, in shape, and loaded for the 
 Resource            resources/warehouse.resource
 Suite Setup         Open Warehouse Under Test
 Suite Teardown      Close Warehouse Opened Here
-Test Tags           smoke
+Test Tags           smoke    allure.label.epic:robot smoke
 
 
 *** Test Cases ***

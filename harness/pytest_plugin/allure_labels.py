@@ -30,6 +30,22 @@ def label_check(check_id: str, table: str, kind: str, severity: str, contract_pa
         allure.dynamic.link(contract_path.resolve().as_uri(), name=f"contract {contract_path.name}")
 
 
+def label_contract(table: str, contract_path: Path | None) -> None:
+    """An item per contract (drift, raw reconciliation): the table is the feature."""
+    allure.dynamic.feature(table)
+    allure.dynamic.parameter("etlq_contract", table)
+    if contract_path is not None:
+        allure.dynamic.link(contract_path.resolve().as_uri(), name=f"contract {contract_path.name}")
+
+
+def label_case(case_id: str, transform: str, name: str, folder: Path) -> None:
+    """A golden transformation case: the transform (silver, gold) is the feature, the case the story."""
+    allure.dynamic.feature(transform)
+    allure.dynamic.story(name)
+    allure.dynamic.parameter("etlq_golden_case", case_id)
+    allure.dynamic.link(folder.resolve().as_uri(), name=f"case {case_id}")
+
+
 def attach_result(result: CheckResult) -> None:
     """Failing sample rows as CSV (when the check failed) and the SQL that ran, as attachments."""
     if result.sample:

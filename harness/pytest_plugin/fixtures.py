@@ -17,6 +17,7 @@ from etl.errors import EtlError
 from harness.checks.results import CheckSpec
 from harness.contracts import Contract
 from harness.errors import EtlqError
+from harness.pytest_plugin.allure_labels import label_case, label_contract
 from harness.pytest_plugin.checks import (
     PLAN_KEY,
     CheckUnderTest,
@@ -158,6 +159,7 @@ def etlq_check(
 def etlq_contract(request: pytest.FixtureRequest) -> Contract:
     """The contract this item stands for (one item per contract, id = schema.table)."""
     contract: Contract = request.param
+    label_contract(contract.table, contract.path)
     return contract
 
 
@@ -165,4 +167,5 @@ def etlq_contract(request: pytest.FixtureRequest) -> Contract:
 def etlq_golden_case(request: pytest.FixtureRequest) -> GoldenCase:
     """The golden transformation case this item stands for (id = ``<transform>/<case>``)."""
     case: GoldenCase = request.param
+    label_case(case.id, case.transform, case.name, case.path)
     return case

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import allure
 import pytest
 from sqlalchemy import column, func, select, table, text
 
@@ -20,7 +21,7 @@ from harness.contracts import Contract
 from harness.pytest_plugin.render import failure_text
 from harness.pytest_plugin.warehouse import Warehouse
 
-pytestmark = [pytest.mark.regression, pytest.mark.quality, pytest.mark.slow]
+pytestmark = [pytest.mark.regression, pytest.mark.quality, pytest.mark.slow, allure.epic("planted defects")]
 
 QUARANTINED = text("SELECT source_file, line_no FROM audit.quarantine WHERE run_date = :d")
 

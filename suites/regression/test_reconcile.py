@@ -8,6 +8,7 @@ extra keys), one item per check id.
 
 from __future__ import annotations
 
+import allure
 import pytest
 from sqlalchemy import Engine, column, func, select, table
 
@@ -36,6 +37,7 @@ def _count(engine: Engine, qualified: str, **where: object) -> int:
 
 @pytest.mark.etlq_select("staging.*")
 def test_raw_records_are_staged_or_quarantined(etlq_contract: Contract, etlq_warehouse: Warehouse) -> None:
+    allure.dynamic.epic("raw files reconciliation")
     source = etlq_contract.raw_source
     if source is None:
         pytest.skip(f"{etlq_contract.table} names no raw source")

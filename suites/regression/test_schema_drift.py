@@ -6,6 +6,7 @@ non-breaking one (an added nullable column, a widened type) is reported as WARN.
 
 from __future__ import annotations
 
+import allure
 import pytest
 from sqlalchemy import Engine
 
@@ -13,7 +14,7 @@ from harness.contracts import Contract
 from harness.drift.diff import diff_contracts
 from harness.pytest_plugin.outcome import record_warn
 
-pytestmark = [pytest.mark.regression, pytest.mark.drift]
+pytestmark = [pytest.mark.regression, pytest.mark.drift, allure.epic("schema drift")]
 
 
 def test_table_matches_contract_shape(

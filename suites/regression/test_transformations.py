@@ -5,12 +5,13 @@ must produce its expected CSVs, row for row. Adding a case = adding a folder.
 
 from __future__ import annotations
 
+import allure
 import pytest
 
 from harness.pytest_plugin.golden import GoldenCase, render_diff
 from harness.pytest_plugin.golden_db import run_case
 
-pytestmark = [pytest.mark.regression, pytest.mark.transformation]
+pytestmark = [pytest.mark.regression, pytest.mark.transformation, allure.epic("transformations")]
 
 
 def test_golden_case(etlq_golden_case: GoldenCase, etlq_scratch_database_url: str) -> None:

@@ -7,6 +7,7 @@ builds a local warehouse first (``--etlq-mode=local``).
 
 from __future__ import annotations
 
+import allure
 import pytest
 from sqlalchemy import Engine, column, func, select, table, text
 
@@ -17,7 +18,7 @@ from harness.pytest_plugin.config import EtlqConfig
 from harness.pytest_plugin.outcome import record_warn
 from harness.pytest_plugin.render import failure_text
 
-pytestmark = pytest.mark.smoke
+pytestmark = [pytest.mark.smoke, allure.epic("smoke: the deploy gate")]
 
 # The ETL's jobs in pipeline order; the quality gate has its own test below.
 LOAD_JOBS = ("ingest", "silver", "gold")

@@ -232,3 +232,27 @@ def test_allure_result_of_a_passed_check_carries_its_sql(
     assert [a["name"] for a in result["attachments"]] == ["SQL"]
     sql = (results / result["attachments"][0]["source"]).read_text()
     assert sql.startswith("SELECT") and '"shop"."orders"' in sql
+
+
+def test_allure_result_of_a_per_contract_item(pytester: pytest.Pytester, shop_contracts: Path) -> None:
+    pytester.makepyfile(
+        test_shapes="""
+        import allure, pytest
+
+        pytestmark = allure.epic("schema drift")
+
+        def test_shape(etlq_contract):
+            assert etlq_contract.table == "shop.orders"
+        """
+    )
+    results = pytester.path / "allure"
+    pytester.runpytest_subprocess(
+        f"--alluredir={results}", *deployed_args("postgresql://unused@127.0.0.1:1/x", shop_contracts)
+    )
+    [path] = results.glob("*-result.json")
+    result = json.loads(path.read_text())
+    labels = {(label["name"], label["value"]) for label in result["labels"]}
+    assert result["status"] == "passed"
+    assert {("epic", "schema drift"), ("feature", "shop.orders")} <= labels
+    assert result["parameters"] == [{"name": "etlq_contract", "value": "'shop.orders'"}]
+    assert [link["name"] for link in result["links"]] == ["contract orders.yml"]
