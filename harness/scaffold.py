@@ -1,4 +1,5 @@
-"""``etlq contract init``: draft contracts from a live schema.
+"""``etlq contract init``: draft contracts from a live schema (and, under ``x-datagen``, the type
+facts ``etlq generate`` needs that the database enforces without a check).
 
 From the catalog: types, nullability, primary key, foreign keys, unique keys. From the data
 (one profiling scan per table, plus one for the accepted values): accepted values of
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import DOUBLE_PRECISION, Connection, Engine, case, cast, func, select
+from sqlalchemy import DOUBLE_PRECISION, Connection, Engine, case, cast, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from harness.checks.connect import connected, db_reason
@@ -111,9 +113,138 @@ def _bound(value: Any, down: bool) -> Any:
     return value if isinstance(value, dt.date) else _number(value, down)
 
 
-def draft_contract(live: LiveTable, profile: dict[str, Any]) -> dict[str, Any]:
+# one row per column: generated?, the labels of an enum (or of an array's enum element, or of a
+# domain over an enum), a domain's base type and the CHECK constraints of the domain
+_TYPE_FACTS = text(
+    """
+    SELECT a.attname, a.attgenerated <> '' AS generated,
+           CASE WHEN d.typtype = 'd' THEN format_type(d.typbasetype, d.typtypmod) END AS base_type,
+           ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
+                 WHERE k.contypid = d.oid AND k.contype = 'c' ORDER BY k.conname) AS checks,
+           ARRAY(SELECT e.enumlabel::text FROM pg_enum e
+                 WHERE e.enumtypid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END
+                 ORDER BY e.enumsortorder) AS labels
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_type t ON t.oid = a.atttypid
+    JOIN pg_type d ON d.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 AND t.typcategory = 'A'
+                                   THEN t.typelem ELSE t.oid END
+    WHERE n.nspname = :schema AND c.relname = :table AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY a.attnum
+    """
+)
+_PARTITIONS = text(
+    """
+    SELECT pg_get_partkeydef(c.oid) AS key,
+           ARRAY(SELECT pg_get_expr(p.relpartbound, p.oid) FROM pg_inherits i
+                 JOIN pg_class p ON p.oid = i.inhrelid WHERE i.inhparent = c.oid) AS bounds
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = :schema AND c.relname = :table AND c.relkind = 'p'
+    """
+)
+_REGEX_CHECK = re.compile(r"^CHECK \(\(?VALUE ~ '((?:[^']|'')*)'::[a-z ]+\)?\)$")
+_RANGE_KEY = re.compile(r'^RANGE \((?P<col>[a-z_][a-z0-9_$]*|"(?:[^"]|"")+")\)$')
+_RANGE_BOUND = re.compile(r"^FOR VALUES FROM \((?P<lo>[^,]+)\) TO \((?P<hi>[^,]+)\)$")
+# the largest value below an exclusive partition bound, by the key's type
+_BELOW = {
+    "date": "1 day",
+    "timestamp without time zone": "1 microsecond",
+    "timestamp with time zone": "1 microsecond",
+}
+
+
+def _type_facts(conn: Connection, live: LiveTable) -> dict[str, Any]:
+    """What ``etlq generate`` needs and the database enforces by itself (so no check is drafted):
+    generated columns, enum labels, a domain's base type and regex CHECK, partition key bounds."""
+    schema, table = live.table.split(".", 1)
+    hints: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(_TYPE_FACTS, {"schema": schema, "table": table}):
+        hint: dict[str, Any] = {}
+        if row.generated:  # GENERATED ALWAYS AS (...) STORED: PostgreSQL refuses a value for it
+            hint["generated"] = True
+        if row.labels:
+            hint["labels"] = _Flow(row.labels)
+        if row.base_type and not row.labels:
+            hint["base_type"] = row.base_type
+        for check in row.checks or ():
+            match = _REGEX_CHECK.match(check)
+            if match:
+                hint["pattern"] = match.group(1).replace("''", "'")
+                break
+        if hint:
+            hints[row.attname] = hint
+    if live.kind == "partitioned table":
+        _partition_bounds(conn, live, schema, table, hints)
+    return {"hints": hints}
+
+
+def _partition_bounds(
+    conn: Connection, live: LiveTable, schema: str, table: str, hints: dict[str, dict[str, Any]]
+) -> None:
+    """A range partition key's [min, max] when the partitions cover one contiguous range."""
+    row = conn.execute(_PARTITIONS, {"schema": schema, "table": table}).one_or_none()
+    match = _RANGE_KEY.match(row.key) if row is not None else None
+    if row is None or match is None or not row.bounds:
+        return
+    column = match.group("col")
+    column = column[1:-1].replace('""', '"') if column.startswith('"') else column
+    col = live.column(column)
+    if col is None or col.type not in _BELOW and col.type not in {"smallint", "integer", "bigint"}:
+        return
+    ranges = []
+    for bound in row.bounds:
+        parts = _RANGE_BOUND.match(bound)
+        if parts is None:  # a DEFAULT partition takes anything: no bound
+            return
+        ranges.append((parts.group("lo").strip(), parts.group("hi").strip()))
+    below = f"- interval '{_BELOW[col.type]}'" if col.type in _BELOW else "- 1"
+    values = []
+    for lo, hi in ranges:
+        ends: list[Any] = []
+        for literal, step in ((lo, ""), (hi, below)):
+            if literal in ("MINVALUE", "MAXVALUE"):
+                ends.append(None)
+                continue
+            value = conn.execute(
+                text(f"SELECT CAST(CAST(:v AS {col.type}) {step} AS {col.type})"), {"v": _unquote(literal)}
+            )
+            ends.append(value.scalar_one())
+        values.append(tuple(ends))
+    values.sort(key=lambda r: (r[0] is not None, r[0]))
+    for (_, hi), (lo, _) in zip(values, values[1:], strict=False):
+        if hi is None or lo is None or _next(hi, col.type) != lo:
+            return  # a gap between partitions: min/max cannot say it
+    low, high = values[0][0], values[-1][1]
+    hint = hints.setdefault(column, {})
+    if low is not None:
+        hint["min"] = _iso(low)
+    if high is not None:
+        hint["max"] = _iso(high)
+
+
+def _unquote(literal: str) -> str:
+    return literal[1:-1].replace("''", "'") if literal.startswith("'") else literal
+
+
+def _next(value: Any, pg_type: str) -> Any:
+    if pg_type == "date":
+        return value + dt.timedelta(days=1)
+    if isinstance(value, dt.datetime):
+        return value + dt.timedelta(microseconds=1)
+    return value + 1
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+def draft_contract(
+    live: LiveTable, profile: dict[str, Any], facts: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The contract document (plain data) for one live table."""
     schema = live.table.split(".", 1)[0]
+    facts = facts or {}
     single_fk = {fk.columns[0]: fk for fk in live.foreign_keys if len(fk.columns) == 1}
     single_unique = {k[0] for k in live.unique_keys if len(k) == 1}
     doc: dict[str, Any] = {
@@ -155,6 +286,8 @@ def draft_contract(live: LiveTable, profile: dict[str, Any]) -> dict[str, Any]:
         ]
     if checks:
         doc["checks"] = checks
+    if facts.get("hints"):
+        doc["x-datagen"] = facts["hints"]
     return doc
 
 
@@ -227,6 +360,7 @@ def scaffold_contracts(
             try:
                 with conn.begin_nested():  # a table we may not read must not abort the others
                     profile = _profile(conn, live, keys)
+                    facts = _type_facts(conn, live)
             except DBAPIError as exc:
                 if name in wanted:
                     reason = db_reason(exc)
@@ -234,7 +368,7 @@ def scaffold_contracts(
                 if on_skip is not None:
                     on_skip(live.table, f"cannot read it: {db_reason(exc)}")
                 continue
-            doc = draft_contract(live, profile)
+            doc = draft_contract(live, profile, facts)
             drafts[Path(out_dir) / schema / f"{name}.yml"] = render_contract(doc, f"{live.table}")
         conn.rollback()
     if not drafts:
@@ -245,9 +379,9 @@ def scaffold_contracts(
             f"{existing[0]} already exists ({len(existing)} of {len(drafts)} files)",
             "pass --force to overwrite",
         )
-    for path, text in drafts.items():
+    for path, content in drafts.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(content, encoding="utf-8")
         tmp.replace(path)
     return list(drafts)

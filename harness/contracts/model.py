@@ -6,11 +6,13 @@ derived from these objects; nothing restates a rule a contract states.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 Severity = Literal["error", "warn"]
+_CHARACTER_LENGTH = re.compile(r"^(?:character varying|character|varchar|char|bpchar)\s*\(\s*(\d+)\s*\)$")
 SEVERITIES: tuple[Severity, ...] = ("error", "warn")
 
 
@@ -43,10 +45,13 @@ class Column:
 
     @property
     def max_length(self) -> int | None:
-        """Declared length of character types: ``character varying(200)`` -> 200."""
-        if "(" in self.type and self.type.startswith(("character", "varchar", "char")):
-            return int(self.type.split("(", 1)[1].rstrip(")"))
-        return None
+        """Declared length of character types: ``character varying(200)`` -> 200.
+
+        None for anything else, arrays included (``character varying(12)[]`` holds many values;
+        its elements' length is ``max_length`` of the element type).
+        """
+        match = _CHARACTER_LENGTH.match(self.type)
+        return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)

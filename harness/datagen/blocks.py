@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.datagen import pools
-from harness.datagen.plan import BLOCK_ROWS, SourcePlan
+from harness.datagen.plan import BLOCK_ROWS, Relation, SourcePlan
 from harness.datagen.values import Calendar, ValueSpec, decimal_array, draw, mix64, uuid_at
 
 EVENTS_PER_ORDER = (1, 2, 3)
@@ -106,10 +106,59 @@ def _rows(
         parent = ctx.plans[rel.parent]
         if parent.shape == "coverage":
             continue  # the child's own draws come from the parent's domains (dates in the window, currencies)
+        if "." in plan.name:  # a table: keys may be compound, and a child's key may hold a parent's
+            for child_col, parent_col in zip(rel.child_columns, rel.parent_columns, strict=True):
+                out[child_col] = value_at(parent, parent_col, pure_picks(plan, rel, entity, ctx), ctx)
+            continue
         picks = rng.integers(0, parent.rows, len(entity))
         for child_col, parent_col in zip(rel.child_columns, rel.parent_columns, strict=True):
             out[child_col] = key_values(parent, parent.spec(parent_col), picks, ctx.seed)
+    for rel in plan.self_refs:
+        _self_reference(plan, rel, ctx, rng, entity, out)
     return out
+
+
+def pure_picks(plan: SourcePlan, rel: Relation, entity: np.ndarray, ctx: Context) -> np.ndarray:
+    """Which parent row each row references: a pure function of the row index, so that a child
+    of this table can recompute a key this table took from its own parent (copies.book_id)."""
+    salt = zlib.crc32(f"{plan.name}|{','.join(rel.child_columns)}".encode())
+    rows = max(1, ctx.plans[rel.parent].rows)
+    return (mix64(entity, ctx.seed ^ salt) % np.uint64(rows)).astype(np.int64)
+
+
+def value_at(plan: SourcePlan, column: str, entity: np.ndarray, ctx: Context) -> pa.Array:
+    """The value ``column`` of ``plan`` has at row ``entity``, computed as ``_rows`` computes it:
+    a foreign key column from its parent, the key column from the index, another key column
+    (unique, uuid, discriminator) from its pure draw."""
+    for rel in plan.parents:
+        if column in rel.child_columns and ctx.plans[rel.parent].shape != "coverage":
+            parent_col = rel.parent_columns[rel.child_columns.index(column)]
+            return value_at(ctx.plans[rel.parent], parent_col, pure_picks(plan, rel, entity, ctx), ctx)
+    spec = plan.spec(column)
+    if column in plan.key[:1] and plan.shape != "coverage":
+        return key_values(plan, spec, entity, ctx.seed)
+    # unique, uuid and sequence values depend on the index alone: the random stream is unused
+    return draw(spec, np.random.Generator(np.random.Philox(0)), entity, ctx.seed, ctx.cal)
+
+
+def _self_reference(
+    plan: SourcePlan, rel: Relation, ctx: Context, rng: np.random.Generator, entity: np.ndarray, out: dict
+) -> None:
+    """An earlier row's key (rows load in file order, parents first); NULL for half of the rows
+    and for the first one, unless the column is NOT NULL: then the first row references itself."""
+    nullable = all(plan.contract.column(c).nullable for c in rel.child_columns)
+    earlier = np.minimum(entity, plan.rows)
+    if nullable:
+        picks = np.floor(rng.random(len(entity)) * earlier).astype(np.int64)
+        missing = pa.array((earlier == 0) | (rng.random(len(entity)) < 0.5))
+    else:
+        picks = np.floor(rng.random(len(entity)) * (earlier + 1)).astype(np.int64)
+        missing = None
+    for child_col, parent_col in zip(rel.child_columns, rel.parent_columns, strict=True):
+        values = value_at(plan, parent_col, picks, ctx)
+        out[child_col] = (
+            values if missing is None else pc.if_else(missing, pa.scalar(None, values.type), values)
+        )
 
 
 def _events(

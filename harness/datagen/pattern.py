@@ -119,3 +119,31 @@ def draw_pattern(pieces: tuple[Piece, ...], rng: np.random.Generator, n: int) ->
     raw = pa.array(grid.view(f"S{width}").ravel(), type=pa.binary())
     # numpy drops trailing NULs itself; inner ones (an unused optional piece) are removed here
     return pc.replace_substring(pc.cast(raw, pa.string()), "\x00", "")
+
+
+def draw_unique_pattern(pieces: tuple[Piece, ...], entity: np.ndarray, seed: int) -> pa.Array:
+    """Distinct strings matching ``pieces``, a pure function of the row index: the index is
+    written in mixed radix over the fixed-width positions (last position fastest), on top of a
+    seeded offset, so ``^[0-9]{13}$`` gives 13-digit strings that never repeat within 10^13 rows."""
+    if any(p.least != p.most for p in pieces):
+        raise EtlqError(
+            "datagen makes distinct values only for fixed-width patterns (no ?, +, * or {n,m})",
+            "give the unique column a `semantic:` hint, or a fixed-width pattern",
+        )
+    radixes = [len(p.chars) for p in pieces for _ in range(p.most)]
+    alphabets = [np.frombuffer(p.chars, dtype=np.uint8) for p in pieces for _ in range(p.most)]
+    capacity = 1
+    for r in radixes:
+        capacity = min(capacity * r, 2**62)
+    if len(entity) and int(entity.max()) >= capacity:
+        raise EtlqError(f"the pattern has only {capacity} distinct values", "generate fewer rows")
+    offset = (seed * 0x9E3779B97F4A7C15) % capacity
+    number = (entity.astype(object) + offset) % capacity  # Python ints: no overflow
+    grid = np.zeros((len(entity), len(radixes)), dtype=np.uint8)
+    for col in range(len(radixes) - 1, -1, -1):
+        digits = np.array([int(v) % radixes[col] for v in number], dtype=np.int64)
+        number = np.array([int(v) // radixes[col] for v in number], dtype=object)
+        grid[:, col] = alphabets[col][digits]
+    if not radixes:
+        return pa.array([""] * len(entity), type=pa.string())
+    return pa.array(grid.view(f"S{len(radixes)}").ravel().astype(str), type=pa.string())

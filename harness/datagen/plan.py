@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from harness.contracts.model import Column, Contract, ForeignKey
-from harness.datagen.values import Calendar, ValueSpec, spec_for
+from harness.datagen import tables as table_plans
+from harness.datagen.values import Calendar, Ungeneratable, ValueSpec, spec_for
 from harness.errors import EtlqError
 
 BLOCK_ROWS = 65_536  # values are drawn per logical block, whatever the write chunk size
@@ -52,6 +53,7 @@ class SourcePlan:
     lifecycle_column: str | None = None
     date_column: str | None = None
     parents: tuple[Relation, ...] = ()
+    self_refs: tuple[Relation, ...] = ()  # a foreign key to this table: an earlier row, or NULL
     domains: dict[str, tuple[object, ...]] = field(default_factory=dict)  # coverage: column -> values
 
     @property
@@ -94,14 +96,18 @@ def build_plans(
     if rows < 1:
         raise EtlqError(f"--rows must be at least 1, got {rows}")
     selected: list[tuple[str, Contract, tuple[Column, ...], str]] = []
+    globs = [g.strip() for g in (tables or "").split(",") if g.strip()]
     for c in contracts:
         if c.raw_source:
             cols = tuple(col for col in c.columns if col.origin == "source")
             selected.append(
                 (c.raw_source, c, cols, f"raw/{c.raw_source}/run_date={cal.run_date}/{c.raw_source}")
             )
-        elif tables and fnmatch.fnmatch(c.table, tables):
-            selected.append((c.table, c, c.columns, f"{c.schema}/{c.name}"))
+        elif any(fnmatch.fnmatchcase(c.table, g) for g in globs):
+            # the database computes a generated column and refuses a value for it: not in the file
+            generated = {k for k, v in table_plans.hints(c).items() if v.get("generated") is True}
+            cols = tuple(col for col in c.columns if col.name not in generated)
+            selected.append((c.table, c, cols, f"{c.schema}/{c.name}"))
     if not selected:
         raise EtlqError(
             "no contract has `raw: {source: ...}` (or matches --tables)",
@@ -111,7 +117,8 @@ def build_plans(
     names = {name: cols for name, _, cols, _ in selected}
     relations = _relations(contracts, selected, names)
     plans = {name: _plan(name, c, cols, path, relations, contracts) for name, c, cols, path in selected}
-    ordered = _parents_first(list(plans), relations)
+    plans = {name: table_plans.finish(plan, relations, plans, contracts) for name, plan in plans.items()}
+    ordered = _parents_first(list(plans), [r for r in relations if r.child != r.parent])
     for name in reversed(ordered):  # children before parents: a parent's size follows its children
         plans[name] = _sized(plans[name], plans, relations, rows, cal)
     return [plans[name] for name in ordered]
@@ -126,7 +133,7 @@ def _relations(
     for contract in ordered:
         for fk in contract.all_foreign_keys():
             for child, parent in _fk_sources(contract, fk, by_table, names):
-                if child == parent:
+                if child == parent and "." not in child:
                     continue
                 check = f"{contract.table}::foreign_key[{','.join(fk.columns)}]"
                 found.setdefault(
@@ -164,8 +171,8 @@ def _plan(
 ) -> SourcePlan:
     downstream = lineage(contracts, name) if "." not in name else [contract]
     cols = tuple(_with_downstream_values(c, downstream) for c in cols)
-    mine = tuple(r for r in relations if r.child == name)
-    as_parent = [r for r in relations if r.parent == name]
+    mine = tuple(r for r in relations if r.child == name and r.parent != name)
+    as_parent = [r for r in relations if r.parent == name and r.child != name]
     fk_cols = {c for r in mine for c in r.child_columns}
     event = next((c.name for c in cols if c.type.startswith("timestamp") and "event" in c.name.lower()), None)
     key = _key(contract, cols, as_parent)
@@ -173,7 +180,10 @@ def _plan(
         event = None  # one row per key (gold.fact_orders.last_event_ts): not an event stream
     shape: Shape = "plain"
     dated_key = len(key) == 1 and next(c for c in cols if c.name == key[0]).type == "date"
-    if any(len(r.parent_columns) > 1 for r in as_parent) or dated_key:
+    compound = [r for r in as_parent if len(r.parent_columns) > 1]
+    if "." in name and compound and not table_plans.finite_child(compound[0], contracts):
+        compound = []  # a compound key of uuids or numbers: keyed rows, made unique (table_plans.finish)
+    if compound or dated_key:
         shape = "coverage"  # every value of the key's domain once: each day (and currency)
     elif event and key:
         shape = "events"
@@ -184,12 +194,20 @@ def _plan(
     )
     date_col = next((c.name for c in cols if c.type == "date" and c.name not in key), None) if event else None
     fixed = set(key) | fk_cols | {event, lifecycle, date_col}
-    specs = tuple(spec_for(c, NULL_SHARE if _may_be_null(c, fixed, downstream) else 0.0) for c in cols)
+    hints = table_plans.hints(contract)
+    specs = []
+    for c in cols:
+        try:
+            specs.append(
+                spec_for(c, NULL_SHARE if _may_be_null(c, fixed, downstream) else 0.0, hints.get(c.name))
+            )
+        except Ungeneratable as exc:
+            raise table_plans.cannot_generate(contract, c, str(exc)) from None
     return SourcePlan(
         name,
         contract,
         path,
-        specs,
+        tuple(specs),
         shape,
         key,
         event_column=event,
@@ -260,10 +278,17 @@ def _parents_first(names: list[str], relations: list[Relation]) -> list[str]:
 def _sized(
     plan: SourcePlan, plans: dict[str, SourcePlan], relations: list[Relation], rows: int, cal: Calendar
 ) -> SourcePlan:
-    children = [plans[r.child] for r in relations if r.parent == plan.name]
+    children = [plans[r.child] for r in relations if r.parent == plan.name and r.child != plan.name]
     domains: dict[str, tuple[object, ...]] = {}
     if plan.shape == "coverage":
-        rel = next((r for r in relations if r.parent == plan.name and len(r.parent_columns) > 1), None)
+        rel = next(
+            (
+                r
+                for r in relations
+                if r.parent == plan.name and r.child != plan.name and len(r.parent_columns) > 1
+            ),
+            None,
+        )
         if rel is None:  # a table keyed by a date alone (gold.daily_revenue): its own domain
             domains = {k: domain_of(plan.spec(k), cal, plan.name) for k in plan.key}
         else:
@@ -273,13 +298,15 @@ def _sized(
         count = math.prod(len(v) for v in domains.values())
     elif children:
         count = max(1, math.ceil(max(c.rows for c in children) * PARENT_SHARE))
+        if "." in plan.name:  # a table: a share of --rows, not of a share of a share down a chain
+            count = max(count, math.ceil(rows * PARENT_SHARE))
     else:
         count = rows
     base = 1
     key_spec = plan.spec(plan.key[0]) if plan.key else None
     if key_spec is not None and key_spec.lo is not None:
         base = int(key_spec.lo) if key_spec.kind == "int" else 1
-    elif key_spec is not None and key_spec.kind == "int" and not children:
+    elif key_spec is not None and key_spec.kind == "int" and not children and key_spec.int_max > 2**40:
         # a leaf's ids start at run day * 10^9, so the files of several run dates never share an id
         base = cal.end_day * 1_000_000_000 + 1
     return replace(plan, rows=count, key_base=base, domains=domains)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.contracts.model import Column
-from harness.datagen import pools
-from harness.datagen.pattern import compile_pattern, draw_pattern
+from harness.datagen import kinds, pools
+from harness.datagen.kinds import INT_MAX, Kind, kind_of
+from harness.datagen.pattern import compile_pattern, draw_pattern, draw_unique_pattern
 
-Kind = Literal["int", "decimal", "float", "bool", "date", "timestamp", "text", "uuid"]
 EPOCH = dt.date(1970, 1, 1)
 
 # Column-name fragments -> semantic, for contracts that name a column well but give no hint.
@@ -79,58 +79,74 @@ class ValueSpec:
     max_length: int | None = None
     unique: bool = False
     null_share: float = 0.0
+    int_max: int = INT_MAX["bigint"]  # the type's largest value (smallint: 32767)
+    element: ValueSpec | None = None  # arrays: what one element is
 
 
-def spec_for(column: Column, null_share: float = 0.0) -> ValueSpec:
-    """Read what a column needs from its contract: type, constraints, semantic or pii hint, name."""
-    kind, precision, scale = _kind_of(column.type)
+class Ungeneratable(Exception):
+    """A column whose values datagen cannot make; plan turns it into a one-line EtlqError."""
+
+
+def spec_for(column: Column, null_share: float = 0.0, hint: dict[str, Any] | None = None) -> ValueSpec:
+    """Read what a column needs from its contract: type, constraints, semantic or pii hint, name.
+
+    ``hint`` is the column's ``x-datagen`` entry (what contract init read from the catalog: a
+    domain's ``base_type`` and regex ``pattern``, an enum's ``labels``, partition ``min``/``max``).
+    """
+    hint = hint or {}
+    pg_type = str(hint.get("base_type") or column.type)
+    if pg_type.endswith("]"):
+        element = replace(column, type=kinds.element_type(pg_type), unique=None, min=None, max=None)
+        inner = spec_for(element, 0.0, {k: v for k, v in hint.items() if k != "base_type"})
+        return ValueSpec(name=column.name, kind="array", element=inner, null_share=null_share)
+    accepted = tuple(str(v) for v in column.accepted.value) if column.accepted else ()
+    accepted = accepted or tuple(str(v) for v in hint.get("labels") or ())
+    known = kind_of(pg_type)
+    if known is None and not accepted:
+        raise Ungeneratable(pg_type)
+    kind, precision, scale = known or ("text", 0, 0)
     semantic = column.semantic or _PII_SEMANTIC.get(column.pii or "")
     if semantic is None and kind == "text":
-        lowered = column.name.lower()
+        lowered = re.sub(r"[^a-z0-9]+", "_", column.name.lower())
         semantic = next((sem for rx, sem in _NAME_HINTS if re.search(rx, lowered)), None)
     if semantic in {"uuid"} and kind == "text":
         kind = "uuid"
-    accepted = tuple(str(v) for v in column.accepted.value) if column.accepted else ()
+    pattern = column.pattern.value if column.pattern else hint.get("pattern")
     return ValueSpec(
         name=column.name,
         kind=kind,
         semantic=semantic,
         scale=scale,
         precision=precision,
-        tz="with time zone" in column.type,
+        tz="with time zone" in pg_type,
         accepted=accepted,
-        lo=column.min.value if column.min else None,
-        hi=column.max.value if column.max else None,
-        pattern=column.pattern.value if column.pattern else None,
-        max_length=column.max_length,
+        lo=_hinted(column.min.value if column.min else None, hint.get("min")),
+        hi=_hinted(column.max.value if column.max else None, hint.get("max")),
+        pattern=str(pattern) if pattern else None,
+        max_length=replace(column, type=pg_type).max_length,
         unique=column.unique is not None,
         null_share=null_share,
+        int_max=INT_MAX.get(pg_type, INT_MAX["bigint"]),
     )
 
 
-def _kind_of(pg_type: str) -> tuple[Kind, int, int]:
-    if pg_type in {"smallint", "integer", "bigint"}:
-        return "int", 18, 0
-    if pg_type.startswith("numeric"):
-        match = re.match(r"numeric\((\d+),(\d+)\)", pg_type)
-        return ("decimal", int(match.group(1)), int(match.group(2))) if match else ("decimal", 18, 2)
-    if pg_type in {"real", "double precision"}:
-        return "float", 18, 0
-    if pg_type == "boolean":
-        return "bool", 0, 0
-    if pg_type == "date":
-        return "date", 0, 0
-    if pg_type.startswith("timestamp"):
-        return "timestamp", 0, 0
-    if pg_type == "uuid":
-        return "uuid", 0, 0
-    return "text", 0, 0
+def _hinted(value: Any, hint: Any) -> Any:
+    """The contract's bound, else the hint's (ISO text for dates and timestamps)."""
+    if value is not None or hint is None:
+        return value
+    if isinstance(hint, str):
+        return dt.datetime.fromisoformat(hint) if "T" in hint or ":" in hint else dt.date.fromisoformat(hint)
+    return hint
 
 
 def draw(spec: ValueSpec, rng: np.random.Generator, entity: np.ndarray, seed: int, cal: Calendar) -> pa.Array:
     """``len(entity)`` values for ``spec``; ``entity`` holds global indices (uniqueness, keys)."""
     n = len(entity)
-    if spec.accepted:
+    if spec.kind == "array" and spec.element is not None:
+        counts = rng.integers(0, 4, n)
+        elements = draw(spec.element, rng, np.arange(int(counts.sum()), dtype=np.int64), seed, cal)
+        values = kinds.array_literal(to_text(elements, spec.element), counts)
+    elif spec.accepted:
         values = pa.array(spec.accepted, type=pa.string()).take(
             pa.array(rng.integers(0, len(spec.accepted), n))
         )
@@ -140,28 +156,40 @@ def draw(spec: ValueSpec, rng: np.random.Generator, entity: np.ndarray, seed: in
         values = uuid_at(entity, seed)
     elif spec.kind == "int":
         lo = _int_lo(spec)
-        hi = int(spec.hi) if spec.hi is not None else lo + 100_000
+        hi = int(spec.hi) if spec.hi is not None else min(lo + 100_000, spec.int_max)
         values = pa.array(rng.integers(lo, hi + 1, n))
+    elif spec.kind in _OTHER_KINDS:
+        values = _OTHER_KINDS[spec.kind](spec, rng, n)
     elif spec.kind == "decimal":
         values = decimal_array(_amount_units(spec, rng, n), spec.precision, spec.scale)
     elif spec.kind == "float":
         low = float(spec.lo) if spec.lo is not None else 0.0
         high = float(spec.hi) if spec.hi is not None else low + 1000.0
-        values = pa.array(np.round(rng.uniform(low, high, n), 6))
+        values = pa.array(np.clip(np.round(rng.uniform(low, high, n), 6), low, high))
     elif spec.kind == "bool":
         values = pa.array(rng.random(n) < 0.5)
     elif spec.kind == "date":
         lo, hi = _day_bounds(spec, cal)
         values = pa.array(rng.integers(lo, hi + 1, n).astype(np.int32), type=pa.date32())
     elif spec.kind == "timestamp":
-        lo, hi = _day_bounds(spec, cal)
-        seconds = rng.integers(lo * 86400, (hi + 1) * 86400, n)
+        lo, hi = _second_bounds(spec, cal)
+        seconds = rng.integers(lo, hi + 1, n)
         values = pa.array(seconds, type=pa.timestamp("s"))
     else:
         values = _text(spec, rng, entity, seed)
     if spec.null_share > 0:
         values = pc.if_else(pa.array(rng.random(n) < spec.null_share), pa.scalar(None, values.type), values)
     return values
+
+
+_OTHER_KINDS = {
+    "json": lambda spec, rng, n: kinds.json_values(rng, n),
+    "bytea": lambda spec, rng, n: kinds.bytea_values(rng, n),
+    "inet": lambda spec, rng, n: kinds.inet_values(rng, n, network=False),
+    "cidr": lambda spec, rng, n: kinds.inet_values(rng, n, network=True),
+    "interval": lambda spec, rng, n: kinds.interval_values(rng, n),
+    "time": lambda spec, rng, n: kinds.time_values(rng, n, spec.tz),
+}
 
 
 def _int_lo(spec: ValueSpec) -> int:
@@ -188,19 +216,46 @@ def decimal_array(units: np.ndarray, precision: int, scale: int) -> pa.Array:
 
 
 def _day_bounds(spec: ValueSpec, cal: Calendar) -> tuple[int, int]:
-    """Inclusive day range: the calendar window, or years back for birth dates, within min/max."""
+    """Inclusive day range: the calendar window, or years back for birth dates, within min/max.
+
+    A window that misses [min, max] (a partition range of 2024, observed dates of the past)
+    gives way: the ``cal.days`` days at the end of [min, max] (or after min) are used instead.
+    """
     lo, hi = cal.first_day, cal.end_day - 1
     if re.search(r"birth|dob", spec.name.lower()):
         lo, hi = cal.end_day - 90 * 365, cal.end_day - 18 * 365
-    if spec.lo is not None:
-        lo = max(lo, _day(spec.lo))
-    if spec.hi is not None:
-        hi = min(hi, _day(spec.hi))
-    return lo, max(lo, hi)
+    low = -(_seconds(spec.lo, up=True) // -86400) if spec.lo is not None else None
+    high = _seconds(spec.hi, up=False) // 86400 if spec.hi is not None else None
+    return _within(lo, hi, low, high, cal.days)
 
 
-def _day(value: dt.date | dt.datetime) -> int:
-    return ((value.date() if isinstance(value, dt.datetime) else value) - EPOCH).days
+def _second_bounds(spec: ValueSpec, cal: Calendar) -> tuple[int, int]:
+    """Inclusive range in whole seconds since the epoch (UTC), like ``_day_bounds``."""
+    lo, hi = cal.first_day * 86400, cal.end_day * 86400 - 1
+    low = _seconds(spec.lo, up=True) if spec.lo is not None else None
+    high = _seconds(spec.hi, up=False) if spec.hi is not None else None
+    return _within(lo, hi, low, high, cal.days * 86400)
+
+
+def _within(lo: int, hi: int, low: int | None, high: int | None, span: int) -> tuple[int, int]:
+    """[lo, hi] cut to [low, high]; when they do not meet, ``span`` at the end of [low, high]."""
+    cut_lo = lo if low is None else max(lo, low)
+    cut_hi = hi if high is None else min(hi, high)
+    if cut_lo <= cut_hi:
+        return cut_lo, cut_hi
+    if high is None:
+        return cut_lo, cut_lo + span - 1
+    start = high - span + 1 if low is None else max(low, high - span + 1)
+    return start, max(start, high)
+
+
+def _seconds(value: Any, up: bool) -> int:
+    """A date or datetime bound in whole seconds since the epoch (UTC), rounded inwards."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        whole, part = divmod(aware - dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(seconds=1))
+        return whole + 1 if up and part else whole
+    return (value - EPOCH).days * 86400
 
 
 def _text(spec: ValueSpec, rng: np.random.Generator, entity: np.ndarray, seed: int) -> pa.Array:
@@ -211,10 +266,14 @@ def _text(spec: ValueSpec, rng: np.random.Generator, entity: np.ndarray, seed: i
             values = _unique_from_pool(spec.semantic, vocabulary, entity)
         else:
             values = vocabulary.take(pa.array(rng.integers(0, len(vocabulary), n)))
+    elif spec.pattern is not None and spec.unique:
+        values = draw_unique_pattern(compile_pattern(spec.pattern, spec.name), entity, seed)
     elif spec.pattern is not None:
         values = draw_pattern(compile_pattern(spec.pattern, spec.name), rng, n)
     elif spec.unique:
-        values = pc.binary_join_element_wise(spec.name, pc.cast(pa.array(entity), pa.string()), "-")
+        number = pc.cast(pa.array(entity + 1), pa.string())
+        short = spec.max_length is not None and len(spec.name) + 12 > spec.max_length
+        values = number if short else pc.binary_join_element_wise(spec.name, number, "-")
     else:
         words = pools.pool("word", seed)
         values = words.take(pa.array(rng.integers(0, len(words), n)))

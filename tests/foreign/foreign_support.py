@@ -16,6 +16,9 @@ import harness.cli
 
 HERE = Path(__file__).parent
 SCHEMA_SQL = (HERE / "schema.sql").read_text(encoding="utf-8")
+DATA_MARKER = "-- data ----"
+# the schema alone (types, domains, tables, partitions, the view), without the data load
+SCHEMA_DDL = SCHEMA_SQL.split(DATA_MARKER, 1)[0]
 SCHEMAS = ("library", "Sales")
 MASK_KEY = "foreign-mask-key-0123456789"
 COMMANDS = ("contract", "drift", "check", "export", "sanitize")
