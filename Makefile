@@ -35,7 +35,7 @@ SELFTEST_RESULTS := --alluredir=reports/selftest-results --clean-alluredir
 test: setup allure
 	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -p no:cacheprovider $(SELFTEST_RESULTS)
 	$(BIN)/python -m pytest suites -n $(PYTEST_WORKERS) -p no:cacheprovider --etlq-mode=local --clean-alluredir
-	$(MAKE) --no-print-directory robot
+	env -u ETLQ_DATABASE_URL $(MAKE) --no-print-directory robot  # local, like the suites line
 
 unit: setup
 	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -p no:cacheprovider $(SELFTEST_RESULTS)
