@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import psycopg2
+from fixtures.database import query  # noqa: F401  (re-exported for the tests here)
 
 D1 = "2026-11-20"
 D2 = "2026-11-21"
@@ -43,16 +43,6 @@ GOLD_KEYS = {
 
 def csv_text(source: str, rows: Sequence[str]) -> str:
     return "\n".join([HEADERS[source], *rows]) + "\n"
-
-
-def query(url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-    conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
 
 
 def execute(url: str, sql: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import harness.cli
+from fixtures.database import query  # noqa: F401  (re-exported for the tests here)
 
 HERE = Path(__file__).parent
 SCHEMA_SQL = (HERE / "schema.sql").read_text(encoding="utf-8")
@@ -38,17 +39,6 @@ def execute(url: str, sql: str) -> None:
     try:
         with engine.begin() as conn:
             conn.connection.dbapi_connection.cursor().execute(sql)  # type: ignore[union-attr]
-    finally:
-        engine.dispose()
-
-
-def query(url: str, sql: str) -> list[tuple[Any, ...]]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute(sql)
-            return [tuple(row) for row in cursor.fetchall()]
     finally:
         engine.dispose()
 

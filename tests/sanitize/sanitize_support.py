@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
+from fixtures.database import query  # noqa: F401  (re-exported for the tests here)
 
 KEY = "test-mask-key-0123456789"
 
@@ -37,14 +35,3 @@ CREATE TABLE "Sales Data"."Order Lines" ("Line ID" int PRIMARY KEY,
 INSERT INTO "Sales Data"."Order Lines"
     SELECT i, i % 10 + 1, 'acc' || (i % 10 + 1) || '@corp.test' FROM generate_series(1, 30) i;
 """
-
-
-def query(url: str, sql: str) -> list[tuple[Any, ...]]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute(sql)
-            return [tuple(r) for r in cursor.fetchall()]
-    finally:
-        engine.dispose()
