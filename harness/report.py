@@ -86,6 +86,28 @@ def carry_history(report_dir: Path, results_dir: Path) -> bool:
     return True
 
 
+def _allure_generate(executable: Path, results_dir: Path, output: Path, *options: str) -> None:
+    if output.exists():
+        shutil.rmtree(output)
+    try:
+        proc = subprocess.run(
+            [str(executable), "generate", str(results_dir), "--output", str(output), "--clean", *options],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    except OSError as exc:
+        raise EtlqError(f"cannot run {executable}: {exc}", "run `make allure` to reinstall it") from None
+    if proc.returncode != 0 or not (output / "index.html").exists():
+        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise EtlqError(
+            f"allure generate failed (exit {proc.returncode}): {last[0]}",
+            "check that Java is installed (`java -version`)",
+            "run `make allure` to reinstall the Allure command line",
+        )
+
+
 def generate_report(
     results_dir: Path = DEFAULT_RESULTS, report_dir: Path = DEFAULT_OUT, *, allure: Path | None = None
 ) -> ReportSummary:
@@ -100,28 +122,20 @@ def generate_report(
     statuses = count_statuses(results_dir)
     carried = carry_history(report_dir, results_dir)
     (results_dir / "categories.json").write_text(json.dumps(list(CATEGORIES), indent=2), encoding="utf-8")
-    # Allure writes into --output directly: generate next to it and swap, so a failure keeps the old report.
+    # Allure writes into --output directly: generate next to it and swap, so a failure keeps the old
+    # report. The report is one self-contained index.html (it opens from disk; a multi-file report
+    # needs a web server), plus the history/ folder of a regular report, which the next trend needs.
     staging = report_dir.with_name(report_dir.name + ".tmp")
-    if staging.exists():
-        shutil.rmtree(staging)
+    regular = report_dir.with_name(report_dir.name + ".full")
     try:
-        proc = subprocess.run(
-            [str(executable), "generate", str(results_dir), "--output", str(staging), "--clean"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-    except OSError as exc:
-        raise EtlqError(f"cannot run {executable}: {exc}", "run `make allure` to reinstall it") from None
-    if proc.returncode != 0 or not (staging / "index.html").exists():
-        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        _allure_generate(executable, results_dir, staging, "--single-file")
+        _allure_generate(executable, results_dir, regular)
+        shutil.move(regular / "history", staging / "history")
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        raise EtlqError(
-            f"allure generate failed (exit {proc.returncode}): {last[0]}",
-            "check that Java is installed (`java -version`)",
-            "run `make allure` to reinstall the Allure command line",
-        )
+        raise
+    finally:
+        shutil.rmtree(regular, ignore_errors=True)
     if report_dir.exists():
         shutil.rmtree(report_dir)
     staging.rename(report_dir)

@@ -44,6 +44,9 @@ def test_report_then_trend(results: Path, tmp_path: Path, capsys: pytest.Capture
         == f"Allure report: {out}/index.html (1 failed, 1 passed; first report, no trend yet)\n"
     )
     assert (out / "index.html").is_file() and (out / "history" / "history.json").is_file()
+    # one self-contained page (it opens from disk, no web server), plus the trend's history
+    assert sorted(p.name for p in out.iterdir()) == ["history", "index.html"]
+    assert not list(tmp_path.glob("allure-report.*"))  # no staging folders left behind
     second = generate_report(results, out)
     assert second.history_carried and (results / "history" / "history.json").is_file()
     assert second.statuses == {"failed": 1, "passed": 1}
