@@ -45,7 +45,7 @@ RECONCILE_KEYS = (
     "tolerance",
     "severity",
 )
-PII_KINDS = ("email", "name", "phone", "address", "free_text", "id", "date")
+PII_KINDS = ("email", "name", "phone", "address", "free_text", "id", "date", "json")
 SEMANTICS = (
     "email",
     "name",

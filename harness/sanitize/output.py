@@ -1,71 +1,21 @@
-"""Write the masked subset (a target database in one transaction, or CSV files) and scan it for leaks.
+"""Write the masked subset: a target database in one transaction, or CSV files.
 
-The leak scan looks for any source value of a PII column (hashed: md5 of the trimmed, ASCII
-lower-cased text, at least ``MIN_LEAK_LENGTH`` characters) in every text column of the output
-that was not masked. In a database the hashes go to a temp table and one join per column
-finds them; in files a set of hashes is checked while writing. Masked columns are not
-scanned: their values are HMAC outputs (and never equal their input, see ``mask``), so a
-match there would be a coincidence with some other person's value, not a leak.
+The rows arrive masked and already seen by the leak scan (``harness/sanitize/leakscan.py``,
+run on each row as it streams by); a leak rolls the target back or removes the files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import sqlalchemy as sa
 
 from harness.sanitize import copytext
 from harness.sanitize.catalog import ForeignKeyInfo, TableInfo, TableRef
-from harness.sanitize.pii import MaskRule
-
-MIN_LEAK_LENGTH = 4
-ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-@dataclass(frozen=True)
-class Leak:
-    table: str
-    column: str
-    rows: int
-    source_column: str  # the PII column the value came from
-
-    def __str__(self) -> str:
-        return f"{self.table}.{self.column}: {self.rows} rows hold values of PII column {self.source_column}"
-
-
-def leak_hash(value: str) -> str:
-    """Python twin of ``leak_hash_sql``: md5(lower(btrim(v)) in the C collation)."""
-    return hashlib.md5(value.strip(" ").translate(ASCII_LOWER).encode("utf-8")).hexdigest()
-
-
-def leak_hash_sql(column: sa.ColumnElement) -> sa.ColumnElement:
-    trimmed = sa.func.btrim(sa.cast(column, sa.Text))
-    return sa.func.md5(sa.func.lower(trimmed.collate("C")))
-
-
-def leak_hashes_query(ref: TableRef, column: str, pg_type: str = "text") -> sa.Select:
-    """Distinct hashes of one source PII column, labelled with the column, for COPY TO.
-
-    An inet value is hashed as its address alone (``host()``: text(inet) appends ``/32``),
-    the way it would be written into a text column."""
-    c: sa.ColumnClause[Any] = sa.column(column)
-    t = sa.table(ref.name, c, schema=ref.schema)
-    value: sa.ColumnElement[Any] = sa.func.host(c) if pg_type in ("inet", "cidr") else c
-    trimmed = sa.func.btrim(sa.cast(value, sa.Text))
-    return (
-        sa.select(sa.literal(f"{ref}.{column}"), leak_hash_sql(value))
-        .select_from(t)
-        .where(c.is_not(None), sa.func.length(trimmed) >= MIN_LEAK_LENGTH)
-        .distinct()
-    )
-
-
-MaskRow = Callable[[list[bytes]], list[bytes]]
+from harness.sanitize.rowmask import MaskRow
 
 
 def masked_lines(raw: IO[bytes], mask_row: MaskRow) -> Iterator[bytes]:
@@ -136,33 +86,6 @@ class _LineReader:
     readline = read
 
 
-def scan_database(
-    conn: sa.Connection, hashes: IO[bytes], outputs: Sequence[TableInfo], rules: Sequence[MaskRule]
-) -> list[Leak]:
-    """Join the source PII hashes against every unmasked text column of the output tables."""
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE etlq_pii_hashes (source text, h text) ON COMMIT DROP")
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.copy_expert("COPY etlq_pii_hashes (source, h) FROM STDIN", hashes)
-    conn.exec_driver_sql("CREATE INDEX ON etlq_pii_hashes (h)")
-    masked = {(str(r.table), r.column) for r in rules}
-    h = sa.table("etlq_pii_hashes", sa.column("source"), sa.column("h"))
-    leaks = []
-    for info in outputs:
-        for col in info.columns:
-            if not col.is_text or (str(info.ref), col.name) in masked:
-                continue
-            c: sa.ColumnClause[Any] = sa.column(col.name)
-            t = sa.table(info.ref.name, c, schema=info.ref.schema)
-            query = (
-                sa.select(h.c.source, sa.func.count())
-                .select_from(t.join(h, h.c.h == leak_hash_sql(c)))
-                .group_by(h.c.source)
-                .order_by(h.c.source)
-            )
-            leaks += [Leak(str(info.ref), col.name, int(n), source) for source, n in conn.execute(query)]
-    return leaks
-
-
 # --- files ------------------------------------------------------------------------------------
 
 
@@ -171,27 +94,15 @@ def table_file(out: Path, ref: TableRef) -> Path:
     return out / safe[0] / f"{safe[1]}.csv"
 
 
-def write_csv(
-    path: Path, info: TableInfo, lines: Iterator[bytes], leaks: dict[str, str], unmasked_text: set[str]
-) -> list[Leak]:
-    """CSV with a header (NULL = empty field, empty text = ``""``); checks unmasked text against ``leaks``."""
+def write_csv(path: Path, info: TableInfo, lines: Iterator[bytes]) -> None:
+    """CSV with a header (NULL = empty field, empty text = ``""``), renamed into place when complete."""
     from harness.datagen.defects import csv_field  # the same quoting as generated raw files
 
-    names = [c.name for c in info.columns]
-    scan = [i for i, name in enumerate(names) if name in unmasked_text]
-    found: dict[tuple[str, str], int] = {}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with open(partial, "w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(csv_field(n) for n in names) + "\n")
+        handle.write(",".join(csv_field(c.name) for c in info.columns) + "\n")
         for line in lines:
             values = [copytext.decode(f) for f in copytext.split_line(line.rstrip(b"\n"))]
             handle.write(",".join(csv_field(v) if v != "" else '""' for v in values) + "\n")
-            for i in scan:
-                value = values[i]
-                if value is not None and len(value.strip(" ")) >= MIN_LEAK_LENGTH:
-                    source = leaks.get(leak_hash(value))
-                    if source is not None:
-                        found[(names[i], source)] = found.get((names[i], source), 0) + 1
     os.replace(partial, path)
-    return [Leak(str(info.ref), column, n, source) for (column, source), n in sorted(found.items())]

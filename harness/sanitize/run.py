@@ -2,10 +2,11 @@
 
 Order of work: resolve the key (no key, no run), read the catalog and decide the masking in
 a read-only transaction, create the session's temp key tables, then in ONE repeatable-read,
-read-only transaction select the subset and COPY it out (plus hashes of every PII value for
-the leak scan) to local spool files. Writing happens after the source is released: a target
-database gets DDL + COPY + foreign keys + leak scan in one transaction (rolled back on a
-leak), a directory gets CSV files (removed on a leak) and ``sanitize-report.json``.
+read-only transaction select the subset and COPY it out (plus hashes of every known PII value
+for the leak scan) to local spool files. Writing happens after the source is released: rows
+are masked and scanned for leaks as they stream out; a target database gets DDL + COPY +
+foreign keys in one transaction (rolled back on a leak), a directory gets CSV files (removed
+on a leak) and ``sanitize-report.json``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from sqlalchemy.dialects import postgresql
 
 from harness.contracts.model import Contract
 from harness.errors import ConnectionFailed, EtlqError
-from harness.sanitize import copytext, output, subset
+from harness.sanitize import output, subset
 from harness.sanitize.catalog import Catalog, TableInfo, TableRef, parse_table, read_catalog, scope
+from harness.sanitize.leakscan import KnownValues, Leak, TableScan, known_values_sql
 from harness.sanitize.mask import Masker, resolve_key
 from harness.sanitize.pii import MaskRule, plan_masking
+from harness.sanitize.rowmask import Owners, row_masker
 
 REPORT = "sanitize-report.json"
 _GRANT = "grant the --source-url user SELECT on every table in scope"
@@ -68,7 +71,7 @@ class SanitizeReport:
         return asdict(self)
 
 
-def _finished(plan: SanitizeReport, leaks: Sequence[Any], destination: str) -> SanitizeReport:
+def _finished(plan: SanitizeReport, leaks: Sequence[Leak], destination: str) -> SanitizeReport:
     """The plan's report after writing: written only when the leak scan found nothing."""
     return replace(plan, leaks=[asdict(x) for x in leaks], written=not leaks, destination=destination)
 
@@ -192,55 +195,12 @@ def _extract(
             _db_errors("--source-url: hashing PII for the leak scan failed", _GRANT),
             open(spool / "pii.hashes", "wb") as handle,
         ):
-            for rule in rules:
-                if rule.method != "date":  # dates collide with every other date; not identifying alone
-                    pg_type = catalog.tables[rule.table].column(rule.column).portable_type
-                    query = output.leak_hashes_query(rule.table, rule.column, pg_type)
-                    cursor.copy_expert(f"COPY ({_sql(query)}) TO STDOUT", handle)
+            quote = conn.dialect.identifier_preparer.quote
+            for rule in rules:  # dates collide with every other date; not identifying alone: None
+                query = known_values_sql(catalog.tables[rule.table], rule, quote)
+                if query is not None:
+                    cursor.copy_expert(f"COPY ({query}) TO STDOUT", handle)
     return counts
-
-
-Owners = dict[tuple[str, int | None], dict[str, str]]  # (method, limit) -> masked -> input
-
-
-def _mask_row(info: TableInfo, rules: list[MaskRule], masker: Masker, owners: Owners) -> output.MaskRow:
-    """Masks one COPY row. A masked column under a primary key or unique constraint masks
-    injectively (``owners`` is shared by all such columns, so they stay joinable)."""
-    names = [c.name for c in info.columns]
-    unique = set(info.primary_key) | {c for key in info.unique for c in key}
-    plan = [
-        (names.index(r.column), r.method, _length(info.column(r.column).portable_type), r.column in unique)
-        for r in rules
-        if r.table == info.ref
-    ]
-    key_idx = [names.index(k) for k in info.primary_key]
-
-    def mask(fields: list[bytes]) -> list[bytes]:
-        entity = "|".join(fields[i].decode() for i in key_idx)
-        for i, method, limit, injective in plan:
-            value = copytext.decode(fields[i])
-            if value is None:
-                continue
-            of = entity if method == "date" else ""
-            if injective:
-                try:
-                    masked = masker.mask_unique(
-                        method, value, of, limit, owners.setdefault((method, limit), {})
-                    )
-                except EtlqError as exc:
-                    raise EtlqError(f"{info.ref}.{names[i]}: {exc.what}", *exc.fixes) from None
-            else:
-                masked = masker.mask(method, value, of, limit)
-            fields[i] = copytext.encode(masked)
-        return fields
-
-    return mask
-
-
-def _length(pg_type: str) -> int | None:
-    if pg_type.startswith(("character varying(", "character(")):
-        return int(pg_type.split("(", 1)[1].rstrip(")"))
-    return None
 
 
 def _write(
@@ -254,27 +214,23 @@ def _write(
 ) -> SanitizeReport:
     infos = [catalog.tables[t] for t in tables]
     owners: Owners = {}
+    with open(spool / "pii.hashes", "rb") as handle:
+        known = KnownValues.load(handle)
+    scans = [TableScan(known, info, rules) for info in infos]
 
     def lines(i: int) -> Any:
-        mask_row = _mask_row(infos[i], rules, masker, owners)
+        mask_row = row_masker(infos[i], rules, masker, owners, scans[i])
         return output.masked_lines(open(spool / f"{i}.copy", "rb"), mask_row)  # noqa: SIM115
 
     if opts.target_url is not None:
-        return _write_database(opts.target_url, catalog, infos, rules, lines, spool, report)
+        return _write_database(opts.target_url, catalog, infos, lines, scans, report)
     out = Path(opts.out or ".")
-    hashes = {}
-    with open(spool / "pii.hashes", "rb") as handle:
-        for line in handle:
-            source, digest = line.rstrip(b"\n").decode().split("\t")
-            hashes[digest] = source
-    masked = {(r.table, r.column) for r in rules}
-    leaks: list[output.Leak] = []
     written = []
     for i, info in enumerate(infos):
-        unmasked = {c.name for c in info.columns if c.is_text and (info.ref, c.name) not in masked}
         path = output.table_file(out, info.ref)
-        leaks += output.write_csv(path, info, lines(i), hashes, unmasked)
+        output.write_csv(path, info, lines(i))
         written.append(path)
+    leaks = [leak for scan in scans for leak in scan.leaks()]
     if leaks:
         for path in written:
             path.unlink(missing_ok=True)
@@ -289,9 +245,8 @@ def _write_database(
     url: str,
     catalog: Catalog,
     infos: list[TableInfo],
-    rules: list[MaskRule],
     lines: Any,
-    spool: Path,
+    scans: list[TableScan],
     report: SanitizeReport,
 ) -> SanitizeReport:
     target = _engine(url, "--target-url")
@@ -318,11 +273,7 @@ def _write_database(
                     if fk.child in scope_refs and fk.parent in scope_refs:
                         with _db_errors(f"--target-url {shown}: foreign key {fk.name} on {fk.child} failed"):
                             output.add_foreign_key(conn, fk)
-                with (
-                    _db_errors(f"--target-url {shown}: leak scan failed"),
-                    open(spool / "pii.hashes", "rb") as hashes,
-                ):
-                    leaks = output.scan_database(conn, hashes, infos, rules)
+                leaks = [leak for scan in scans for leak in scan.leaks()]
                 if leaks:
                     tx.rollback()
                 # else: committed when the block ends

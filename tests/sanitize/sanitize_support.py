@@ -34,4 +34,31 @@ CREATE TABLE "Sales Data"."Order Lines" ("Line ID" int PRIMARY KEY,
     "Account ID" int REFERENCES "Sales Data"."Customer Accounts" ("Account ID"), "Reach At" text);
 INSERT INTO "Sales Data"."Order Lines"
     SELECT i, i % 10 + 1, 'acc' || (i % 10 + 1) || '@corp.test' FROM generate_series(1, 30) i;
+
+-- personal data inside structure: a json document, a text array, e-mail addresses in free text
+CREATE SCHEMA crm;
+CREATE TABLE crm.contacts (id int PRIMARY KEY, customer_id bigint NOT NULL REFERENCES shop.customers(id),
+    emails text[], profile jsonb, note text, tags varchar(16)[]);
+INSERT INTO crm.contacts
+    SELECT i, i,
+           ARRAY['user' || i || '@mail.test', 'Alt.Person' || i || '@Other.test', NULL],
+           jsonb_build_object(
+               'email', 'User' || i || '@mail.test',
+               'phone', '+1 (555) 010-' || lpad(i::text, 4, '0'),
+               'name', jsonb_build_object('first', 'Quenby' || i, 'last', 'Vexley' || i),
+               'contacts', jsonb_build_array(
+                   jsonb_build_object('kind', 'work', 'value', 'work' || i || '@corp.test')),
+               'prefs', jsonb_build_object('lang', 'en', 'newsletter', i % 2 = 0, 'score', i * 1.5,
+                                           'since', '2020-01-' || lpad(i::text, 2, '0'), 'nick', NULL),
+               'age', 30 + i),
+           'contact me at user' || i || '@mail.test, or call',
+           ARRAY['vip', 'tier ' || i % 3]
+    FROM generate_series(1, 20) i;
+-- free text naming the customer (as in shop.customers.full_name, and as in the json profile):
+-- nothing masks it, the leak scan must find the names inside
+CREATE TABLE crm.calls (id int PRIMARY KEY, contact_id int NOT NULL REFERENCES crm.contacts(id),
+    remark text, follow_up text);
+INSERT INTO crm.calls
+    SELECT i, i, 'spoke with Person Number' || i || ' today', 'ask (Quenby' || i || ' Vexley' || i || ')'
+    FROM generate_series(1, 5) i;
 """
