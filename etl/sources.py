@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from etl.errors import EtlInputError
 
@@ -35,21 +36,19 @@ class Check:
     message: str  # SQL text: the reason without the leading "column: "
 
 
-class Kind:
-    """How a non-empty trimmed raw value ``v`` is checked and typed."""
+class Kind(Protocol):
+    """How a non-empty trimmed raw value ``v`` (an SQL expression) is checked and typed."""
 
-    def checks(self, v: str) -> list[Check]:
-        raise NotImplementedError
+    def checks(self, v: str) -> list[Check]: ...
 
-    def typed(self, v: str) -> str:
-        raise NotImplementedError
+    def typed(self, v: str) -> str: ...
 
 
 def _valid(v: str, type_name: str) -> str:
     return f"audit.input_is_valid({v}, {literal(type_name)})"
 
 
-class BigInt(Kind):
+class BigInt:
     """``-?digits`` within bigint; a value PostgreSQL prints back unchanged needs no regular
     expression (they are slow in PostgreSQL), only one with leading zeros or ``-0`` does."""
 
@@ -71,7 +70,7 @@ class BigInt(Kind):
 
 
 @dataclass(frozen=True)
-class Decimal(Kind):
+class Decimal:
     """numeric(precision, scale); ``minimum`` ``>=0`` or ``>0`` with its own reason code."""
 
     precision: int
@@ -118,7 +117,7 @@ class Decimal(Kind):
         return f"{v}::{self.type_name}"
 
 
-class Date(Kind):
+class Date:
     """``YYYY-MM-DD`` and a real date: exactly the strings PostgreSQL prints back unchanged
     (the ingest sets DateStyle ISO), which covers the digits, the year 0001-9999 and the calendar."""
 
@@ -141,7 +140,7 @@ _TIMESTAMP = (
 )
 
 
-class Timestamp(Kind):
+class Timestamp:
     """An ISO 8601 date and time; without an offset it is UTC (the ingest sets TimeZone UTC).
 
     A regular expression is slow in PostgreSQL, so a UTC value (``Z``, ``+00:00``, ``+00`` or
@@ -171,7 +170,7 @@ def _upper(v: str) -> str:
 
 
 @dataclass(frozen=True)
-class OneOf(Kind):
+class OneOf:
     """Upper-cased and one of ``values``."""
 
     values: tuple[str, ...]
@@ -189,7 +188,7 @@ class OneOf(Kind):
 
 
 @dataclass(frozen=True)
-class Code(Kind):
+class Code:
     """An upper-cased letter code such as a currency (3) or a country (2)."""
 
     length: int
@@ -205,7 +204,7 @@ class Code(Kind):
 
 
 @dataclass(frozen=True)
-class Text(Kind):
+class Text:
     """Free text; its value is checked for blanks at its edges (see ``Source.checks``)."""
 
     max_length: int | None = None
