@@ -76,9 +76,9 @@ def database_url_from_secret(secret_id: str) -> str:
         secret = None
     if not isinstance(secret, dict):
         raise EtlInputError(f"secret {secret_id!r} is not a JSON object", "store the RDS secret JSON format")
-    missing = [k for k in ("host", "username") if not secret.get(k)] + [
-        k for k in ("password",) if k not in secret
-    ]
+    missing = [k for k in ("host", "username") if not secret.get(k)]
+    if "password" not in secret:  # an empty or null password is allowed, a missing one is not
+        missing.append("password")
     if missing:
         raise EtlInputError(
             f"secret {secret_id!r} lacks {', '.join(missing)}",

@@ -85,8 +85,8 @@ _TYPES = {"run_date": "date", "source": "text", "run_id": "bigint", "files": "te
 def _sql(text: str) -> str:
     """Placeholders for psycopg2: ``__name__`` becomes ``%(name)s``; a ``%`` of SQL itself is doubled."""
     text = text.replace("%", "%%")
-    for name in ("run_date", "source", "run_id", "files"):
-        text = text.replace(f"__{name}__", f"%({name})s::{_TYPES[name]}")
+    for name, type_name in _TYPES.items():
+        text = text.replace(f"__{name}__", f"%({name})s::{type_name}")
     return text
 
 

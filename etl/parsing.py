@@ -50,25 +50,22 @@ class Record:
     error: FieldError | None = None
 
 
+# COPY text-format escapes, in two steps: backslash and tab before splitting (see ``_Chunk``),
+# line breaks after. The backslash comes first: the other escapes add backslashes.
+_BACKSLASH_AND_TAB = (("\\", "\\\\"), ("\t", "\\t"))
+_LINE_BREAKS = (("\n", "\\n"), ("\r", "\\r"))
+
+
+def _escaped(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for char, replacement in escapes:
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
+
+
 def escape(text: str) -> str:
     """``text`` as a COPY text-format field (backslash, tab, newline and carriage return escaped)."""
-    return _escape_line_breaks(_escape_backslash_and_tab(text))
-
-
-def _escape_backslash_and_tab(text: str) -> str:
-    if "\\" in text:
-        text = text.replace("\\", "\\\\")
-    if "\t" in text:
-        text = text.replace("\t", "\\t")
-    return text
-
-
-def _escape_line_breaks(text: str) -> str:
-    if "\n" in text:
-        text = text.replace("\n", "\\n")
-    if "\r" in text:
-        text = text.replace("\r", "\\r")
-    return text
+    return _escaped(text, _BACKSLASH_AND_TAB + _LINE_BREAKS)
 
 
 def _unescape(text: str) -> str:
@@ -113,7 +110,7 @@ def _chunks(base: int, data: bytes, first: bool) -> list[_Chunk]:
         text = _decode_by_line(data, base, errors)
     if first and text.startswith("\ufeff"):
         text = text[1:]  # a BOM is ignored
-    text = _escape_backslash_and_tab(text)
+    text = _escaped(text, _BACKSLASH_AND_TAB)
     if text and not text.endswith("\n"):
         text += "\n"
     careful = bool(errors) or "\r" in text or "\x00" in text
@@ -246,10 +243,10 @@ class RecordSplitter:
             code, reason = "bad_encoding", "NUL character in the record"
         elif fields is not None and len(fields) != n:
             code, reason = "ragged_row", _ragged(len(fields), n)
-        raw = _escape_line_breaks(raw.replace("\x00", "\ufffd"))  # PostgreSQL text cannot hold NUL
+        raw = _escaped(raw.replace("\x00", "\ufffd"), _LINE_BREAKS)  # PostgreSQL text cannot hold NUL
         if code is not None or fields is None:
             return "\t".join([str(start), raw, code or NULL, escape(reason or ""), *[NULL] * n])
-        values = [_escape_line_breaks(fields[i]) for i in index]
+        values = [_escaped(fields[i], _LINE_BREAKS) for i in index]
         return "\t".join([str(start), raw if '"' in raw else NULL, NULL, NULL, *values])
 
     def _bulk(self, chunk: _Chunk, n: int, prefix: str) -> list[str]:

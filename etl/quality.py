@@ -46,12 +46,12 @@ def load_suites(expectations: Expectations, s3: Any = None) -> list[dict[str, An
         return _found([suite for doc in documents for suite in _as_suites(doc, expectations)], expectations)
     if isinstance(expectations, (str, Path)):
         path = Path(expectations)
-        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
         if not path.exists():
             raise EtlInputError(
                 f"{path}: no such expectation suite file or directory",
                 "pass a GX suite JSON file, a directory of them, or an s3:// prefix",
             )
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
         suites = []
         for file in files:
             try:
@@ -202,8 +202,9 @@ def quality_gate(
 ) -> Counts:
     """The gate job body: raises ``QualityGateFailed`` when an error-severity expectation fails."""
     gated = [s for s in suites if suite_table(s).split(".")[0] not in NOT_GATED_SCHEMAS]
-    not_gated = sorted({suite_table(s) for s in suites} - {suite_table(s) for s in gated})
-    missing = _missing_tables(conn, sorted({suite_table(s) for s in gated}))
+    gated_tables = {suite_table(s) for s in gated}
+    not_gated = sorted({suite_table(s) for s in suites} - gated_tables)
+    missing = _missing_tables(conn, sorted(gated_tables))
     if missing:
         raise EtlInputError(
             f"expectation suites name tables that do not exist: {', '.join(missing)}",

@@ -321,4 +321,3 @@ FX_RATES = Source(
 )
 
 SOURCES: tuple[Source, ...] = (ORDERS, CUSTOMERS, FX_RATES)
-SOURCES_BY_NAME = {s.name: s for s in SOURCES}

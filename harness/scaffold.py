@@ -27,6 +27,7 @@ from harness.checks.sql_build import table_of
 from harness.contracts.types import is_numeric_type, is_text_type
 from harness.drift.catalog import LiveTable, read_catalog
 from harness.errors import EtlqError
+from harness.export.files import write_atomic
 
 MAX_ACCEPTED = 20  # at most this many distinct values ...
 MAX_DISTINCT_RATIO = 0.2  # ... and at most this share of the non-null rows, to count as a code list
@@ -349,9 +350,9 @@ def scaffold_contracts(
         for live in lives:
             name = live.table.split(".", 1)[1]
             reason = _skip_reason(live, name in wanted)
-            if reason is not None and name in wanted:
-                raise EtlqError(f"table {live.table!r}: {reason}", "write its contract by hand")
             if reason is not None:
+                if name in wanted:
+                    raise EtlqError(f"table {live.table!r}: {reason}", "write its contract by hand")
                 if on_skip is not None:
                     on_skip(live.table, reason)
                 continue
@@ -369,7 +370,7 @@ def scaffold_contracts(
                     on_skip(live.table, f"cannot read it: {db_reason(exc)}")
                 continue
             doc = draft_contract(live, profile, facts)
-            drafts[Path(out_dir) / schema / f"{name}.yml"] = render_contract(doc, f"{live.table}")
+            drafts[Path(out_dir) / schema / f"{name}.yml"] = render_contract(doc, live.table)
         conn.rollback()
     if not drafts:
         raise EtlqError(f"no tables to draft in schema {schema!r}", "name a view or partition with --table")
@@ -379,9 +380,4 @@ def scaffold_contracts(
             f"{existing[0]} already exists ({len(existing)} of {len(drafts)} files)",
             "pass --force to overwrite",
         )
-    for path, content in drafts.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(content, encoding="utf-8")
-        tmp.replace(path)
-    return list(drafts)
+    return [write_atomic(path, content) for path, content in drafts.items()]

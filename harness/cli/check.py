@@ -7,9 +7,9 @@ usage, contract or connection error.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from harness.errors import EtlqError
+from harness.export.files import write_atomic
 
 DEFAULT_CONTRACTS = "testdata/contracts"
 
@@ -26,11 +26,7 @@ def write_output(text: str, out: str | None) -> None:
     if out is None:
         print(text, end="")
         return
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    write_atomic(out, text)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

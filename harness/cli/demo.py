@@ -126,7 +126,8 @@ def _suites(url: str, endpoint: str, run_date: dt.date, contracts: Path, results
         f"--alluredir={results}",
         "--clean-alluredir",
     ]
-    # The planted-defect and golden-case tests build their own data: `make test` runs them.
+    # The planted-defect tests load their own defective data, which deployed mode never does (they
+    # would only skip here); `make test` runs them in local mode.
     command += ["--deselect", "suites/regression/test_planted_defects.py"]
     proc = subprocess.run(command, cwd=PROJECT, check=False, capture_output=True, text=True)
     tail = [line for line in proc.stdout.splitlines() if line.strip()][-1:]

@@ -59,21 +59,13 @@ def _read_report(path: Path) -> dict[str, object]:
     return report
 
 
-def _env_defaults() -> dict[str, str]:
-    """What `etlq env up` provisioned (raw bucket, alerts topic), if it ran."""
-    from harness.env.state import find_state_file, read_state
-
-    state = read_state(find_state_file())
-    return dict(state["aws"]) if state and state.get("aws") else {}
-
-
 def run(args: argparse.Namespace) -> int:
     from harness.env.provision import raw_bucket_name
-    from harness.env.state import resolve_aws_endpoint
+    from harness.env.state import provisioned_aws, resolve_aws_endpoint
     from harness.publish import publish_results
 
     report = _read_report(args.report)
-    provisioned = _env_defaults()
+    provisioned = provisioned_aws()
     bucket = (
         args.bucket
         or os.environ.get("ETLQ_QUALITY_BUCKET")

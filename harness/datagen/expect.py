@@ -26,8 +26,7 @@ def check_id(
     contracts: Sequence[Contract], plan: SourcePlan, kind: str, columns: tuple[str, ...]
 ) -> str | None:
     """The first check, staging -> silver -> gold, of ``kind`` on ``columns`` in this source's lineage."""
-    tables = lineage(contracts, plan.name) if "." not in plan.name else [plan.contract]
-    for c in tables:
+    for c in _tables(contracts, plan):
         if _has_check(c, kind, columns):
             return f"{c.table}::{kind}[{','.join(columns)}]"
     return None
@@ -41,8 +40,7 @@ def unique_key(contracts: Sequence[Contract], plan: SourcePlan) -> tuple[tuple[s
     """
     if not plan.key:
         return None
-    tables = lineage(contracts, plan.name) if "." not in plan.name else [plan.contract]
-    for c in tables:
+    for c in _tables(contracts, plan):
         etl = {col.name for col in c.columns if col.origin == "etl"}
         candidates = [tuple(c.primary_key)] + [tuple(u.value) for u in c.unique]
         candidates += [(col.name,) for col in c.columns if col.unique is not None]
@@ -51,6 +49,11 @@ def unique_key(contracts: Sequence[Contract], plan: SourcePlan) -> tuple[tuple[s
             if in_file and plan.key[0] in in_file and set(in_file) <= set(plan.columns):
                 return in_file, f"{c.table}::unique[{','.join(cols)}]"
     return None
+
+
+def _tables(contracts: Sequence[Contract], plan: SourcePlan) -> list[Contract]:
+    """A raw source's lineage, staging -> silver -> gold; a ``--tables`` plan's own contract."""
+    return lineage(contracts, plan.name) if "." not in plan.name else [plan.contract]
 
 
 def _has_check(c: Contract, kind: str, columns: tuple[str, ...]) -> bool:
@@ -67,8 +70,7 @@ def _has_check(c: Contract, kind: str, columns: tuple[str, ...]) -> bool:
 
 def rule_on(contracts: Sequence[Contract], plan: SourcePlan, column: str, *words: str) -> str | None:
     """An expression check in the lineage that names ``column`` and one of ``words`` (e.g. now())."""
-    tables = lineage(contracts, plan.name) if "." not in plan.name else [plan.contract]
-    for c in tables:
+    for c in _tables(contracts, plan):
         for rule in c.rules:
             text = rule.expression.lower()
             if column.lower() in text and any(w in text for w in words):

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 
 from harness.contracts.model import ForeignKey
 from harness.errors import EtlqError
+from harness.export.files import write_atomic
 
 SNAPSHOT_VERSION = 1
 
@@ -181,11 +182,7 @@ def catalog_to_json(catalog: Catalog) -> dict[str, Any]:
 
 def write_snapshot(catalog: Catalog, path: Path | str) -> None:
     """Write atomically: a half-written snapshot would poison every later drift run."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(catalog_to_json(catalog), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(target)
+    write_atomic(path, json.dumps(catalog_to_json(catalog), indent=2) + "\n")
 
 
 def read_snapshot(path: Path | str) -> Catalog:

@@ -5,7 +5,7 @@ catalog. The report is frozen data; ``to_json`` is the ``etlq drift --format jso
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,13 +40,7 @@ class Change:
     breaking: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "column": self.column,
-            "expected": self.expected,
-            "actual": self.actual,
-            "breaking": self.breaking,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,13 @@ def resolve_aws_endpoint(explicit: str | None) -> str | None:
     return str(state["aws_endpoint"]) if state and state.get("aws_endpoint") else None
 
 
+def provisioned_aws() -> dict[str, str]:
+    """What `etlq env up` provisioned on the AWS side (raw bucket, DB secret, alerts topic);
+    empty when it has not run here or in a parent folder."""
+    state = read_state(find_state_file())
+    return dict(state["aws"]) if state and state.get("aws") else {}
+
+
 # --- parts --------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from harness.checks.plan import plan_contract
 from harness.checks.results import CheckSpec
 from harness.contracts.model import Contract
+from harness.export.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -142,16 +143,9 @@ def ruleset(contract: Contract) -> Ruleset:
 
 def write_dqdl(contracts: Iterable[Contract], out_dir: Path | str) -> list[tuple[Path, Ruleset]]:
     """Write one ``<schema>.<table>.dqdl`` per contract that has rules; return what was written."""
-    out = Path(out_dir)
     written = []
     for contract in contracts:
         rs = ruleset(contract)
-        if not rs.rules:
-            continue
-        path = out / f"{contract.table}.dqdl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(rs.text(), encoding="utf-8")
-        tmp.replace(path)
-        written.append((path, rs))
+        if rs.rules:
+            written.append((write_atomic(Path(out_dir) / f"{contract.table}.dqdl", rs.text()), rs))
     return written

@@ -11,19 +11,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from harness.contracts.model import Contract
+from harness.export.files import write_atomic
 
 
 def write_gx_suites(contracts: Iterable[Contract], out_dir: Path | str) -> list[Path]:
     from harness.checks.gx import compile_suite  # GX is slow to import; only this command needs it
 
-    out = Path(out_dir)
-    written = []
-    for contract in contracts:
-        suite = compile_suite(contract).to_json_dict()
-        path = out / f"{contract.table}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(suite, indent=2, default=str) + "\n", encoding="utf-8")
-        tmp.replace(path)
-        written.append(path)
-    return written
+    return [
+        write_atomic(
+            Path(out_dir) / f"{contract.table}.json",
+            json.dumps(compile_suite(contract).to_json_dict(), indent=2, default=str) + "\n",
+        )
+        for contract in contracts
+    ]

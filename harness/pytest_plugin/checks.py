@@ -19,7 +19,7 @@ from harness.checks.results import CheckResult, CheckSpec
 from harness.checks.sql_engine import run_table
 from harness.contracts import Contract, load_contracts
 from harness.pytest_plugin.allure_labels import attach_result, label_check
-from harness.pytest_plugin.config import EtlqConfig
+from harness.pytest_plugin.config import CONFIG_KEY, EtlqConfig
 from harness.pytest_plugin.outcome import record_warn
 from harness.pytest_plugin.render import failure_text, headline
 
@@ -39,6 +39,13 @@ def load_plan(config: EtlqConfig) -> Plan:
     """Contracts under ``config.contracts`` and every check they declare (``EtlqError`` if malformed)."""
     contracts = load_contracts(config.contracts)
     return Plan({c.table: c for c in contracts}, tuple(plan_checks(contracts)))
+
+
+def session_plan(config: pytest.Config) -> Plan:
+    """The session's plan, loaded once (at collection when a suite asks for ``etlq_check``)."""
+    if PLAN_KEY not in config.stash:
+        config.stash[PLAN_KEY] = load_plan(config.stash[CONFIG_KEY])
+    return config.stash[PLAN_KEY]
 
 
 def selected_specs(items: Iterable[pytest.Item]) -> dict[str, list[CheckSpec]]:

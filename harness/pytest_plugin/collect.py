@@ -14,7 +14,7 @@ import pytest
 
 from harness.checks.plan import matches, split_globs
 from harness.errors import EtlqError
-from harness.pytest_plugin.checks import CHECK_FIXTURE, COMPLETENESS_KINDS, PLAN_KEY, Plan, load_plan
+from harness.pytest_plugin.checks import CHECK_FIXTURE, COMPLETENESS_KINDS, session_plan
 from harness.pytest_plugin.config import CONFIG_KEY
 from harness.pytest_plugin.golden import GoldenCase, load_cases
 
@@ -24,22 +24,16 @@ SELECT_MARKER = "etlq_select"
 CASES_KEY = pytest.StashKey[list[GoldenCase]]()
 
 
-def _plan(config: pytest.Config) -> Plan:
-    if PLAN_KEY not in config.stash:
-        config.stash[PLAN_KEY] = load_plan(config.stash[CONFIG_KEY])
-    return config.stash[PLAN_KEY]
-
-
 def _check_params(config: pytest.Config) -> list[tuple[str, Any, tuple[Any, ...]]]:
     params = []
-    for spec in _plan(config).specs:
+    for spec in session_plan(config).specs:
         category = pytest.mark.completeness if spec.kind in COMPLETENESS_KINDS else pytest.mark.quality
         params.append((spec.id, spec, (pytest.mark.xdist_group(spec.table), category)))
     return params
 
 
 def _contract_params(config: pytest.Config) -> list[tuple[str, Any, tuple[Any, ...]]]:
-    return [(table, contract, ()) for table, contract in _plan(config).contracts.items()]
+    return [(table, contract, ()) for table, contract in session_plan(config).contracts.items()]
 
 
 def _case_params(config: pytest.Config) -> list[tuple[str, Any, tuple[Any, ...]]]:

@@ -18,14 +18,7 @@ from harness.checks.results import CheckSpec
 from harness.contracts import Contract
 from harness.errors import EtlqError
 from harness.pytest_plugin.allure_labels import label_case, label_contract
-from harness.pytest_plugin.checks import (
-    PLAN_KEY,
-    CheckUnderTest,
-    Plan,
-    TableResults,
-    load_plan,
-    selected_specs,
-)
+from harness.pytest_plugin.checks import CheckUnderTest, Plan, TableResults, selected_specs, session_plan
 from harness.pytest_plugin.config import CONFIG_KEY, EtlqConfig
 from harness.pytest_plugin.golden import GoldenCase
 from harness.pytest_plugin.local import LocalServices, loaded_warehouse, local_services
@@ -39,11 +32,9 @@ def etlq_config(pytestconfig: pytest.Config) -> EtlqConfig:
 
 
 @pytest.fixture(scope="session")
-def etlq_plan(pytestconfig: pytest.Config, etlq_config: EtlqConfig) -> Plan:
+def etlq_plan(pytestconfig: pytest.Config) -> Plan:
     """Contracts and their checks (loaded once per session; at collection when a suite uses them)."""
-    if PLAN_KEY not in pytestconfig.stash:
-        pytestconfig.stash[PLAN_KEY] = load_plan(etlq_config)
-    return pytestconfig.stash[PLAN_KEY]
+    return session_plan(pytestconfig)
 
 
 @pytest.fixture(scope="session")

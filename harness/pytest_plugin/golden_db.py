@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, column, create_engine, false, insert, select, table, text
@@ -39,6 +40,20 @@ def _columns(conn: Connection, qualified: str) -> list[str]:
     return found
 
 
+def _read_table_csv(
+    conn: Connection, path: Path
+) -> tuple[str, list[str], list[str], list[dict[str, str | None]]]:
+    """``<schema>.<table>.csv``: its table, the table's columns, the file's header and rows;
+    a header column the table does not have is a ``LookupError``."""
+    qualified = table_of(path)
+    existing = _columns(conn, qualified)
+    header, rows = read_csv(path)
+    unknown = [c for c in header if c not in existing]
+    if unknown:
+        raise LookupError(f"{path}: column(s) {', '.join(unknown)} not in {qualified}")
+    return qualified, existing, header, rows
+
+
 def _lineage_defaults(case: GoldenCase, csv_name: str, line: int) -> dict[str, Any]:
     # Lineage and audit columns the case files may leave out: they describe where a row came
     # from, not what a transform does with it.
@@ -49,20 +64,14 @@ def load_inputs(conn: Connection, case: GoldenCase) -> dict[str, int]:
     """Insert every ``input/<schema>.<table>.csv`` of ``case``; returns rows per table."""
     loaded = {}
     for path in case.inputs:
-        qualified = table_of(path)
-        existing = _columns(conn, qualified)
-        header, rows = read_csv(path)
-        unknown = [c for c in header if c not in existing]
-        if unknown:
-            raise LookupError(f"{path}: column(s) {', '.join(unknown)} not in {qualified}")
+        qualified, existing, header, rows = _read_table_csv(conn, path)
         extra = [c for c in _lineage_defaults(case, "", 0) if c in existing and c not in header]
-        target = table(
-            _split(qualified)[1], *(column(c) for c in header + extra), schema=_split(qualified)[0]
-        )
-        values = [
-            row | {c: _lineage_defaults(case, path.name, i)[c] for c in extra}
-            for i, row in enumerate(rows, start=1)
-        ]
+        schema, name = _split(qualified)
+        target = table(name, *(column(c) for c in header + extra), schema=schema)
+        values: list[dict[str, Any]] = []
+        for i, row in enumerate(rows, start=1):
+            defaults = _lineage_defaults(case, path.name, i)
+            values.append(row | {c: defaults[c] for c in extra})
         if values:
             conn.execute(insert(target), values)
         loaded[qualified] = len(values)
@@ -93,12 +102,7 @@ def compare_case(conn: Connection, case: GoldenCase) -> list[TableDiff]:
     """One diff per expected table (equal or not), in file order."""
     diffs = []
     for path in case.expected:
-        qualified = table_of(path)
-        existing = _columns(conn, qualified)
-        header, rows = read_csv(path)
-        unknown = [c for c in header if c not in existing]
-        if unknown:
-            raise LookupError(f"{path}: column(s) {', '.join(unknown)} not in {qualified}")
+        qualified, _, header, rows = _read_table_csv(conn, path)
         expected = typed_expected(conn, qualified, header, rows)
         actual = actual_rows(conn, qualified, header)
         diffs.append(diff_rows(qualified, case.key_of(qualified, header), expected, actual, case.tolerance))

@@ -63,20 +63,13 @@ def _checked(engine: Engine) -> Engine:
     return engine
 
 
-def _state_raw_bucket() -> str | None:
-    from harness.env.state import find_state_file, read_state
-
-    state = read_state(find_state_file())
-    return str(state["aws"]["raw_bucket"]) if state and state.get("aws", {}).get("raw_bucket") else None
-
-
 @contextlib.contextmanager
 def deployed_warehouse(
     url: str | None, run_date: dt.date, aws_endpoint: str | None = None, raw_bucket: str | None = None
 ) -> Iterator[Warehouse]:
     """The deployed database, read-only; URL, AWS endpoint and raw bucket resolved as the CLI does
     (explicit, then ``ETLQ_*`` variables, then what ``etlq env up`` wrote)."""
-    from harness.env.state import resolve_aws_endpoint, resolve_database_url
+    from harness.env.state import provisioned_aws, resolve_aws_endpoint, resolve_database_url
 
     resolved = resolve_database_url(url)
     engine = read_only_engine(resolved)
@@ -86,7 +79,7 @@ def deployed_warehouse(
             engine,
             "deployed",
             run_date,
-            raw_bucket or os.environ.get("ETLQ_RAW_BUCKET") or _state_raw_bucket(),
+            raw_bucket or os.environ.get("ETLQ_RAW_BUCKET") or provisioned_aws().get("raw_bucket") or None,
             resolve_aws_endpoint(aws_endpoint),
         )
     finally:

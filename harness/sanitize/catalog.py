@@ -6,6 +6,7 @@ built from them quotes them through SQLAlchemy's identifier preparer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -167,21 +168,19 @@ def scope(catalog: Catalog, root: TableRef, children: bool) -> list[TableRef]:
     """The root, its descendants (``children``), and every parent of those, recursively; parents first."""
     selected = {root}
     if children:
-        frontier = [root]
-        while frontier:
-            ref = frontier.pop()
-            for fk in catalog.children(ref):
-                if fk.child not in selected:
-                    selected.add(fk.child)
-                    frontier.append(fk.child)
+        _reach(selected, lambda ref: (fk.child for fk in catalog.children(ref)))
+    _reach(selected, lambda ref: (fk.parent for fk in catalog.parents(ref)))
+    return parents_first(catalog, selected)
+
+
+def _reach(selected: set[TableRef], step: Callable[[TableRef], Iterable[TableRef]]) -> None:
+    """Add to ``selected`` every table ``step`` leads to from it, transitively."""
     frontier = list(selected)
     while frontier:
-        ref = frontier.pop()
-        for fk in catalog.parents(ref):
-            if fk.parent not in selected:
-                selected.add(fk.parent)
-                frontier.append(fk.parent)
-    return parents_first(catalog, selected)
+        for ref in step(frontier.pop()):
+            if ref not in selected:
+                selected.add(ref)
+                frontier.append(ref)
 
 
 def parents_first(catalog: Catalog, refs: set[TableRef]) -> list[TableRef]:

@@ -154,7 +154,8 @@ def plan_masking(
             raise EtlqError(
                 f"--keep {name}: no such column in scope", "write it as schema.table.column, unquoted"
             )
-    return [r for r in rules if f"{r.table}.{r.column}" not in set(keep)]
+    kept = set(keep)
+    return [r for r in rules if f"{r.table}.{r.column}" not in kept]
 
 
 def _method_for_tag(tag: str, column: ColumnInfo) -> str:
@@ -167,7 +168,7 @@ def _method_for_tag(tag: str, column: ColumnInfo) -> str:
     if is_text_array(column) and not tag.endswith("[]"):
         return _method_for_tag(tag, replace(column, target_type=column.portable_type[:-2])) + "[]"
     if tag == "name":
-        by_name = next((m for rx, m in NAME_RULES if re.search(rx, normalized(column.name))), "name")
+        by_name = name_kind(column.name)
         return by_name if by_name in {"first_name", "last_name"} else "name"
     if tag == "address" and column.portable_type in ("inet", "cidr"):
         return "ip"

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
+from fixtures.database import query
 from harness.contracts import Contract, load_contracts
 
 WORLD = Path(__file__).parent / "world"
@@ -16,12 +17,6 @@ WORLD = Path(__file__).parent / "world"
 
 def sql_for(name: str, schema: str) -> str:
     return (WORLD / name).read_text().replace("__S__", schema)
-
-
-def run_script(conn: Connection, sql: str) -> None:
-    """A multi-statement script through the driver as-is (no parameter markers: % stays %)."""
-    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(sql)
 
 
 def write_contracts(root: Path, schema: str) -> Path:
@@ -48,11 +43,7 @@ class Shop:
 
 
 def build_shop(url: str, root: Path) -> Shop:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        run_script(
-            conn, sql_for("world.sql", "good") + sql_for("world.sql", "bad") + sql_for("defects.sql", "bad")
-        )
-        conn.execute(text("ANALYZE"))
+    query(url, sql_for("world.sql", "good") + sql_for("world.sql", "bad") + sql_for("defects.sql", "bad"))
+    query(url, "ANALYZE")
     good = load_contracts(write_contracts(root, "good"))
-    return Shop(url, engine, good, load_contracts(write_contracts(root, "bad")))
+    return Shop(url, create_engine(url), good, load_contracts(write_contracts(root, "bad")))

@@ -56,6 +56,9 @@ def test_gx_counts_equal_sql_counts_on_planted_defects(shop: Shop) -> None:
 def test_gx_passes_clean_data(shop: Shop) -> None:
     run = run_gx(shop.engine, shop.good)
     assert {r.outcome for r in run.results} == {"passed"}
+    assert {r.id: r.failing for r in run.results} == {
+        check.replace("bad.", "good."): 0 for check in expected_defects("bad")
+    }
     assert run.engine == "gx"
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import create_engine
 
+from fixtures.database import query
 from harness.checks import run_checks
 from harness.contracts import load_contracts
 
@@ -51,10 +51,7 @@ INSERT INTO "Sales Dept"."Line Notes" SELECT g / 3, g % 3, 'n' FROM generate_ser
 
 @pytest.fixture
 def odd_db(fresh_database_url: str) -> str:
-    engine = create_engine(fresh_database_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(ODD_SCHEMA.replace("%", "%%"))
-    engine.dispose()
+    query(fresh_database_url, ODD_SCHEMA)
     return fresh_database_url
 
 
@@ -79,7 +76,7 @@ def test_drafts_load_and_pass_check_on_the_same_data(odd_db: str, tmp_path: Path
 
 
 def test_draft_content(odd_db: str, tmp_path: Path, etlq) -> None:
-    etlq(
+    code, out, _ = etlq(
         "contract",
         "init",
         "--url",
@@ -91,6 +88,7 @@ def test_draft_content(odd_db: str, tmp_path: Path, etlq) -> None:
         "--out",
         str(tmp_path),
     )
+    assert (code, out) == (0, f"{tmp_path / 'Sales Dept' / 'Order Lines.yml'}\n")
     assert [p.name for p in (tmp_path / "Sales Dept").iterdir()] == ["Order Lines.yml"]
     doc = yaml.safe_load((tmp_path / "Sales Dept" / "Order Lines.yml").read_text())
     assert doc["primary_key"] == ["Order Id", "Line No"]
@@ -107,7 +105,8 @@ def test_draft_content(odd_db: str, tmp_path: Path, etlq) -> None:
 
 
 def test_compound_foreign_key_and_text_that_yaml_reads_as_boolean(odd_db: str, tmp_path: Path, etlq) -> None:
-    etlq("contract", "init", "--url", odd_db, "--schema", "Sales Dept", "--out", str(tmp_path))
+    code, _, _ = etlq("contract", "init", "--url", odd_db, "--schema", "Sales Dept", "--out", str(tmp_path))
+    assert code == 0
     notes = load_contracts(tmp_path / "Sales Dept" / "Line Notes.yml")[0]
     fk = notes.foreign_keys[0].value
     assert (fk.columns, fk.ref_table, fk.ref_columns) == (

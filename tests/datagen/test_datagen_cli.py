@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import boto3
 import pytest
 from datagen_support import CONTRACTS, RUN_DATE, raw_file
 
+from fixtures.cli import Etlq
 from harness import aws
-
-Etlq = Callable[..., tuple[int, str, str]]
 
 
 def test_json_report_lists_tables(etlq: Etlq, tmp_path: Path) -> None:
     code, out, err = etlq(
-        "generate",
-        "--contracts",
-        str(CONTRACTS),
-        "--rows",
-        "300",
-        "--seed",
-        "1",
-        "--out",
-        str(tmp_path),
-        "--run-date",
-        str(RUN_DATE),
-        "--defects",
-        "0.1",
-        "--format",
-        "json",
-    )
+        "generate", "--contracts", str(CONTRACTS), "--rows", "300", "--seed", "1", "--out", str(tmp_path),
+        "--run-date", str(RUN_DATE), "--defects", "0.1", "--format", "json",
+    )  # fmt: skip
     assert (code, err) == (0, "")
     report = json.loads(out)
     tables = {t["source"]: t for t in report["tables"]}
@@ -76,18 +61,9 @@ def test_unsupported_pattern_names_the_column(etlq: Etlq, tmp_path: Path) -> Non
 
 def test_s3_output_has_the_same_bytes(etlq: Etlq, tmp_path: Path, raw_bucket: str) -> None:
     args = (
-        "generate",
-        "--contracts",
-        str(CONTRACTS),
-        "--rows",
-        "2000",
-        "--seed",
-        "4",
-        "--run-date",
-        str(RUN_DATE),
-        "--defects",
-        "0.02",
-    )
+        "generate", "--contracts", str(CONTRACTS), "--rows", "2000", "--seed", "4",
+        "--run-date", str(RUN_DATE), "--defects", "0.02",
+    )  # fmt: skip
     assert etlq(*args, "--out", str(tmp_path))[0] == 0
     assert etlq(*args, "--out", f"s3://{raw_bucket}/landing")[0] == 0
     s3 = boto3.client("s3")

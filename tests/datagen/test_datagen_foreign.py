@@ -17,7 +17,7 @@ from fixtures.cli import Etlq
 from harness.contracts.model import Column
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "foreign"))
-from foreign_support import SCHEMA_DDL, SCHEMA_SQL, SCHEMAS, execute, query  # noqa: E402
+from foreign_support import SCHEMA_DDL, SCHEMA_SQL, SCHEMAS, query  # noqa: E402
 
 ROWS = 200
 
@@ -51,12 +51,12 @@ def test_generated_tables_load_into_an_empty_copy_and_pass_check(
     fresh_database_url: str, etlq: Etlq, tmp_path: Path
 ) -> None:
     url, contracts = fresh_database_url, tmp_path / "contracts"
-    execute(url, SCHEMA_SQL)
+    query(url, SCHEMA_SQL)
     for schema in SCHEMAS:
         code, _, err = etlq("contract", "init", "--url", url, "--schema", schema, "--out", str(contracts))
         assert code == 0, err
     # the same database, emptied: the schema again without its data, every constraint in place
-    execute(url, 'DROP SCHEMA library CASCADE; DROP SCHEMA "Sales" CASCADE;' + SCHEMA_DDL)
+    query(url, 'DROP SCHEMA library CASCADE; DROP SCHEMA "Sales" CASCADE;' + SCHEMA_DDL)
 
     outs = [tmp_path / "gen1", tmp_path / "gen2"]
     for out in outs:

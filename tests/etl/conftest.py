@@ -45,9 +45,7 @@ def land(raw_bucket: str, s3: Any) -> Land:
 
     def put(source: str, run_date: str, rows: Sequence[str] | str | bytes, name: str = "part-0.csv") -> str:
         key = f"raw/{source}/run_date={run_date}/{name}"
-        body = (
-            rows if isinstance(rows, bytes) else (rows if isinstance(rows, str) else csv_text(source, rows))
-        )
+        body = rows if isinstance(rows, (str, bytes)) else csv_text(source, rows)
         s3.put_object(
             Bucket=raw_bucket, Key=key, Body=body.encode("utf-8") if isinstance(body, str) else body
         )
@@ -68,9 +66,9 @@ def land_day(land: Land) -> Callable[..., None]:
 
 
 @pytest.fixture
-def run_etl(db: str, raw_bucket: str) -> Iterator[Callable[..., list[JobResult]]]:
+def run_etl(db: str, raw_bucket: str) -> Callable[..., list[JobResult]]:
     def run(run_date: str, **kwargs: Any) -> list[JobResult]:
         kwargs.setdefault("glue_database", None)
         return pipeline.run(run_date, raw_bucket=raw_bucket, database_url=db, **kwargs)
 
-    yield run
+    return run

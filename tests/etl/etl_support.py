@@ -33,6 +33,9 @@ DAY: dict[str, tuple[str, ...]] = {
         "2026-11-19,GBP,1.26",
     ),
 }
+# A new order of customer 10, delivered on D2.
+NEW_ORDER = "6,10,PLACED,1.00,USD,2026-11-19,2026-11-20T09:00:00Z"
+WATERMARKS = "SELECT * FROM audit.watermarks ORDER BY 1, 2"
 GOLD_KEYS = {
     "gold.dim_customers": "customer_id",
     "gold.dim_fx": "as_of_date, currency",

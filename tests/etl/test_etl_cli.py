@@ -126,7 +126,8 @@ def test_no_contracts_folder_here_skips_the_gate_with_a_note(
 def test_the_endpoint_is_set_for_the_run_only(db, raw_bucket, land_day, moto_endpoint, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     land_day(D1)
-    etlq_etl(
+    code = etlq_etl(
         "--run-date", D1, "--url", db, "--bucket", raw_bucket, "--aws-endpoint", moto_endpoint, "--no-gate"
     )
+    assert code == 0  # the run reached moto through --aws-endpoint
     assert "AWS_ENDPOINT_URL" not in os.environ

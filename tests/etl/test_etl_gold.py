@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from etl_support import D1, D2, DAY, checksums, query
+from etl_support import D1, D2, DAY, NEW_ORDER, WATERMARKS, checksums, query
 
 FACTS = (
     "SELECT order_id, status, currency, amount::text, fx_rate::text, amount_usd::text FROM gold.fact_orders "
@@ -72,22 +72,22 @@ def test_rerun_of_a_run_date_changes_no_gold_row(db, land_day, run_etl):
     land_day(
         D2,
         customers=("10,ann@example.com,Ann Archer-Lee,,DE,SMB,2026-11-20T09:00:00Z",),
-        orders=("6,10,PLACED,1.00,USD,2026-11-19,2026-11-20T09:00:00Z",),
+        orders=(NEW_ORDER,),
     )
     run_etl(D1)
     run_etl(D2)
     before = checksums(db)
-    watermarks = query(db, "SELECT source, high_water FROM audit.watermarks ORDER BY 1")
+    watermarks = query(db, WATERMARKS)
     results = run_etl(D2) + run_etl(D1)
     assert checksums(db) == before
     assert all(v is not None for v in before.values())
     assert [r.rows_out for r in results if r.job in {"silver", "gold"}] == [0, 0, 0, 0]
-    assert query(db, "SELECT source, high_water FROM audit.watermarks ORDER BY 1") == watermarks
+    assert query(db, WATERMARKS) == watermarks
 
 
 def test_gold_reads_only_silver_rows_above_its_watermark(db, land_day, run_etl):
     land_day(D1)
-    land_day(D2, orders=("6,10,PLACED,1.00,USD,2026-11-19,2026-11-20T09:00:00Z",), customers=(), fx_rates=())
+    land_day(D2, orders=(NEW_ORDER,), customers=(), fx_rates=())
     first = run_etl(D1)[-1]
     second = run_etl(D2)[-1]
     assert (first.rows_in, second.rows_in) == (3 + 2 + 3, 1)

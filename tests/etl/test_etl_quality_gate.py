@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from etl_support import D1, D2, checksums, query
+from etl_support import D1, D2, NEW_ORDER, checksums, query
 
 from etl.errors import QualityGateFailed
 from etl.jobs.entry import main
@@ -39,9 +39,25 @@ def stored_results(s3, bucket: str, table: str) -> list[dict]:
     return [json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in sorted(keys)]
 
 
+def gold_job(db: str, raw_bucket: str, *args: str) -> int:
+    """The gold Glue job for D1 on the test database and bucket; returns its exit code."""
+    argv = [
+        "gold.py",
+        "--JOB_NAME",
+        "gold",
+        "--run_date",
+        D1,
+        "--database_url",
+        db,
+        "--raw_bucket",
+        raw_bucket,
+    ]
+    return main("gold", [*argv, *args])
+
+
 def test_error_failure_stops_before_gold_and_leaves_gold_untouched(db, raw_bucket, s3, land_day, run_etl):
     land_day(D1)
-    land_day(D2, orders=("6,10,PLACED,1.00,USD,2026-11-19,2026-11-20T09:00:00Z",))
+    land_day(D2, orders=(NEW_ORDER,))
     run_etl(D1)
     before = checksums(db)
 
@@ -101,22 +117,7 @@ def test_gold_job_with_suites_in_s3_exits_1_with_one_line(db, raw_bucket, s3, la
     run_etl(D1)
     bad = suite("silver.order_events", AMOUNT_AT_MOST_15)
     s3.put_object(Bucket=raw_bucket, Key="suites/silver.order_events.json", Body=json.dumps(bad).encode())
-    code = main(
-        "gold",
-        [
-            "gold.py",
-            "--JOB_NAME",
-            "gold",
-            "--run_date",
-            D1,
-            "--database_url",
-            db,
-            "--raw_bucket",
-            raw_bucket,
-            "--expectations",
-            f"s3://{raw_bucket}/suites/",
-        ],
-    )
+    code = gold_job(db, raw_bucket, "--expectations", f"s3://{raw_bucket}/suites/")
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -128,18 +129,7 @@ def test_an_expectations_location_without_suites_is_an_input_error(db, raw_bucke
     land_day(D1)
     run_etl(D1)
     before = query(db, "SELECT count(*) FROM audit.job_runs")
-    args = [
-        "gold.py",
-        "--JOB_NAME",
-        "gold",
-        "--run_date",
-        D1,
-        "--database_url",
-        db,
-        "--raw_bucket",
-        raw_bucket,
-    ]
-    code = main("gold", [*args, "--expectations", f"s3://{raw_bucket}/suitez/"])
+    code = gold_job(db, raw_bucket, "--expectations", f"s3://{raw_bucket}/suitez/")
     err = capsys.readouterr().err
     assert code == 2
     assert err == (

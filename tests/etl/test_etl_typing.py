@@ -148,10 +148,10 @@ BAD_ORDERS = [  # (line, reason_code, column_name, reason)
     ("1,10,PAID,12.50,EUR,2026-11-19", "ragged_row", None, "ragged row: 6 fields, expected 7"),
     (GOOD_ORDER + ",x", "ragged_row", None, "ragged row: 8 fields, expected 7"),
     ("", "ragged_row", None, "ragged row: blank line, expected 7"),
-    (order(order_id="x1"), "bad_integer", "order_id", "order_id: 'x1' is not a whole number"),
-    (order(order_id="+1"), "bad_integer", "order_id", "order_id: '+1' is not a whole number"),
-    (order(order_id="1_000"), "bad_integer", "order_id", "order_id: '1_000' is not a whole number"),
-    (order(order_id="0x1F"), "bad_integer", "order_id", "order_id: '0x1F' is not a whole number"),
+    *[
+        (order(order_id=v), "bad_integer", "order_id", f"order_id: {v!r} is not a whole number")
+        for v in ["x1", "+1", "1_000", "0x1F"]
+    ],
     (order(order_id="9223372036854775808"), "out_of_range", "order_id",
      "order_id: 9223372036854775808 does not fit bigint"),
     (order(customer_id="-009223372036854775809"), "out_of_range", "customer_id",
@@ -170,19 +170,14 @@ BAD_ORDERS = [  # (line, reason_code, column_name, reason)
     (order(amount="-0.01"), "negative_amount", "amount", "amount: -0.01 is negative (must be >= 0)"),
     (order(currency="EURO"), "bad_currency", "currency", "currency: 'EURO' is not a 3-letter currency code"),
     (order(currency="E1R"), "bad_currency", "currency", "currency: 'E1R' is not a 3-letter currency code"),
-    (order(order_date="2026-02-30"), "bad_date", "order_date",
-     "order_date: '2026-02-30' is not a date (YYYY-MM-DD)"),
-    (order(order_date="20261119"), "bad_date", "order_date",
-     "order_date: '20261119' is not a date (YYYY-MM-DD)"),
-    (order(order_date="2026-1-19"), "bad_date", "order_date",
-     "order_date: '2026-1-19' is not a date (YYYY-MM-DD)"),
-    (order(order_date="0000-01-01"), "bad_date", "order_date",
-     "order_date: '0000-01-01' is not a date (YYYY-MM-DD)"),
-    (order(event_ts="yesterday"), "bad_timestamp", "event_ts",
-     f"event_ts: 'yesterday' is not a timestamp {TS}"),
+    *[
+        (order(order_date=d), "bad_date", "order_date", f"order_date: {d!r} is not a date (YYYY-MM-DD)")
+        for d in ["2026-02-30", "20261119", "2026-1-19", "0000-01-01"]
+    ],
     *[
         (order(event_ts=ts), "bad_timestamp", "event_ts", f"event_ts: {ts!r} is not a timestamp {TS}")
         for ts in [
+            "yesterday",
             "2026-11-19T25:00:00Z",  # no hour 25
             "2026-11-19T24:00:00Z",  # PostgreSQL reads 24:00 as the next midnight; Python does not
             "2026-11-19T10:00:60",  # nor a 60th second

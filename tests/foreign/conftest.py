@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from foreign_support import MASK_KEY, SCHEMA_SQL, SCHEMAS, Drafts, etlq, execute
+from foreign_support import MASK_KEY, SCHEMA_SQL, SCHEMAS, Drafts, etlq, query
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,7 @@ def foreign_url(pg_server: Any) -> Iterator[str]:
     """The foreign database, loaded once; tests must not change it."""
     name = f"etlq_foreign_{uuid.uuid4().hex[:6]}"
     url = pg_server.create_database(name)
-    execute(url, SCHEMA_SQL)
+    query(url, SCHEMA_SQL)
     yield url
     pg_server.drop_database(name)
 
@@ -25,7 +25,7 @@ def foreign_url(pg_server: Any) -> Iterator[str]:
 @pytest.fixture
 def fresh_foreign_url(fresh_database_url: str) -> str:
     """A copy of the foreign database for this test alone (it may alter or break it)."""
-    execute(fresh_database_url, SCHEMA_SQL)
+    query(fresh_database_url, SCHEMA_SQL)
     return fresh_database_url
 
 

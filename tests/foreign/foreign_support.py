@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 import harness.cli
 from fixtures.database import query  # noqa: F401  (re-exported for the tests here)
 
@@ -31,16 +29,6 @@ class Drafts:
 
     path: Path
     runs: dict[str, tuple[int, str, str]]  # schema -> (exit code, stdout, stderr)
-
-
-def execute(url: str, sql: str) -> None:
-    """Run a multi-statement SQL string as is (no bind parameters: % is modulo)."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.connection.dbapi_connection.cursor().execute(sql)  # type: ignore[union-attr]
-    finally:
-        engine.dispose()
 
 
 @contextlib.contextmanager

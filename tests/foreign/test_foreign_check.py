@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from foreign_support import Drafts, etlq_json, execute
+from foreign_support import Drafts, etlq_json, query
 
 # The database enforces what the drafts check, so each bad row needs its constraint dropped
 # first: the state of a warehouse copy loaded without constraints.
@@ -62,7 +62,7 @@ def test_drafts_pass_with_both_engines(drafts: Drafts, foreign_url: str) -> None
 
 
 def test_planted_bad_rows_are_counted_exactly_by_both_engines(drafts: Drafts, fresh_foreign_url: str) -> None:
-    execute(fresh_foreign_url, PLANT)
+    query(fresh_foreign_url, PLANT)
     for engine in ("sql", "gx"):
         code, results = _failing(fresh_foreign_url, str(drafts.path), engine)
         assert code == 1

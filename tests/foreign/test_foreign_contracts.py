@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
-from foreign_support import Drafts, etlq, execute, query
+from foreign_support import Drafts, etlq, query
 
 from harness.contracts import load_contracts, normalize_type
 from harness.contracts.types import is_numeric_type, is_temporal_type, is_text_type
@@ -167,7 +167,7 @@ def test_a_view_or_a_partition_named_with_table_is_drafted_and_checked(
 def test_names_a_contract_cannot_hold_are_skipped_or_one_line_errors(
     fresh_database_url: str, tmp_path: Path
 ) -> None:
-    execute(fresh_database_url, 'CREATE SCHEMA s; CREATE TABLE s."v1.2" (a int); CREATE TABLE s.ok (a int);')
+    query(fresh_database_url, 'CREATE SCHEMA s; CREATE TABLE s."v1.2" (a int); CREATE TABLE s.ok (a int);')
     code, out, err = etlq(
         "contract", "init", "--url", fresh_database_url, "--schema", "s", "--out", str(tmp_path)
     )
@@ -194,11 +194,15 @@ def test_names_a_contract_cannot_hold_are_skipped_or_one_line_errors(
         "contract", "init", "--url", fresh_database_url, "--schema", "a.b", "--out", str(tmp_path)
     )
     assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err == (
+        "etlq: error: schema 'a.b' has a dot, which a contract's 'table: schema.table' cannot hold"
+        " (fix: rename the schema, or write its contracts by hand)\n"
+    )
 
 
 def test_a_table_the_role_cannot_read_is_skipped_or_one_line(fresh_database_url: str, tmp_path: Path) -> None:
     role = f"etlq_reader_{uuid.uuid4().hex[:6]}"
-    execute(
+    query(
         fresh_database_url,
         f"""CREATE SCHEMA s; CREATE TABLE s.open (a int); CREATE TABLE s.secret (a int);
             CREATE ROLE {role}; GRANT USAGE ON SCHEMA s TO {role}; GRANT SELECT ON s.open TO {role};""",
@@ -218,4 +222,4 @@ def test_a_table_the_role_cannot_read_is_skipped_or_one_line(fresh_database_url:
             " (fix: grant SELECT on it)\n"
         )
     finally:
-        execute(fresh_database_url, f"DROP OWNED BY {role}; DROP ROLE {role};")
+        query(fresh_database_url, f"DROP OWNED BY {role}; DROP ROLE {role};")

@@ -3,7 +3,7 @@ named with its kind, column and breaking flag; exit 1 only when something breaks
 
 from __future__ import annotations
 
-from foreign_support import Drafts, etlq_json, execute
+from foreign_support import Drafts, etlq_json, query
 
 BREAKING_DDL = """
 ALTER TABLE library.books DROP COLUMN cover;
@@ -91,7 +91,7 @@ def test_the_drafted_database_has_no_drift(drafts: Drafts, foreign_url: str) -> 
 def test_every_ddl_change_is_named_with_its_kind_and_breaking_flag(
     drafts: Drafts, fresh_foreign_url: str
 ) -> None:
-    execute(fresh_foreign_url, BREAKING_DDL)
+    query(fresh_foreign_url, BREAKING_DDL)
     code, doc = etlq_json("drift", "--url", fresh_foreign_url, "--contracts", str(drafts.path))
     assert code == 1
     assert _changes(doc) == BREAKING_CHANGES
@@ -99,7 +99,7 @@ def test_every_ddl_change_is_named_with_its_kind_and_breaking_flag(
 
 
 def test_only_widening_and_additions_exit_0(drafts: Drafts, fresh_foreign_url: str) -> None:
-    execute(fresh_foreign_url, WIDENING_DDL)
+    query(fresh_foreign_url, WIDENING_DDL)
     code, doc = etlq_json(
         "drift", "--url", fresh_foreign_url, "--contracts", str(drafts.path), "--schema", "library"
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
+from fixtures.database import query
 
 CONTRACT = """\
 table: shop.orders
@@ -42,19 +42,13 @@ CHECK_IDS = [
 
 def create_shop(url: str) -> None:
     """``shop.orders`` with ``ROWS`` in the (empty) database at ``url``."""
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE SCHEMA shop"))
-        conn.execute(
-            sa.text(
-                "CREATE TABLE shop.orders (order_id bigint PRIMARY KEY, status text, amount numeric(10,2))"
-            )
-        )
-        conn.execute(
-            sa.text("INSERT INTO shop.orders VALUES (:i, :s, CAST(:a AS numeric))"),
-            [{"i": i, "s": s, "a": a} for i, s, a in ROWS],
-        )
-    engine.dispose()
+    query(
+        url,
+        "CREATE SCHEMA shop;"
+        " CREATE TABLE shop.orders (order_id bigint PRIMARY KEY, status text, amount numeric(10,2));"
+        " INSERT INTO shop.orders VALUES " + ", ".join(["(%s, %s, CAST(%s AS numeric))"] * len(ROWS)),
+        [value for row in ROWS for value in row],
+    )
 
 
 def write_contract(folder: Path) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.database import query
 from tests.plugin.support import deployed_args, outcomes
 
 pytest_plugins = ["pytester"]
@@ -33,12 +34,7 @@ def test_smoke_on_a_foreign_warehouse_checks_what_applies(
 def test_smoke_fails_on_breaking_drift_of_a_foreign_warehouse(
     pytester: pytest.Pytester, shop_url: str, shop_contracts: Path
 ) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(shop_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE shop.orders DROP COLUMN amount")
-    engine.dispose()
+    query(shop_url, "ALTER TABLE shop.orders DROP COLUMN amount")
     pytester.makepyfile(test_smoke_copy=SMOKE.read_text())
     result = pytester.runpytest(*deployed_args(shop_url, shop_contracts))
     assert outcomes(result) == {"passed": 1, "failed": 1, "skipped": 6}

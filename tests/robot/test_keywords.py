@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from fixtures.database import query
 from harness.robot_library import EtlqLibrary
 from harness.robot_library.state import KeywordError
 from tests.plugin.shop import create_shop, write_contract
@@ -64,6 +65,8 @@ def test_table_matches_once_the_rows_are_fixed(lib: EtlqLibrary) -> None:
         conn.execute(sa.text("UPDATE shop.orders SET status = 'PAID' WHERE order_id IN (3, 4)"))
         conn.commit()
     lib.table_should_match_contract("shop.orders")  # the warn-severity negative amount is only logged
+    lib.check_failing_count_should_be("shop.orders::accepted_values[status]", 0)
+    lib.check_failing_count_should_be("shop.orders::range[amount]", 1)  # still there, not blocking
 
 
 def test_deployed_warehouse_is_read_only(lib: EtlqLibrary) -> None:
@@ -75,10 +78,7 @@ def test_deployed_warehouse_is_read_only(lib: EtlqLibrary) -> None:
 def test_schema_drift(lib: EtlqLibrary, fresh_database_url: str) -> None:
     lib.schema_should_not_drift()
     lib.breaking_drift_count_should_be(0, table="shop.orders")
-    engine = sa.create_engine(fresh_database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("ALTER TABLE shop.orders DROP COLUMN amount"))
-    engine.dispose()
+    query(fresh_database_url, "ALTER TABLE shop.orders DROP COLUMN amount")
     assert _fails(lib.schema_should_not_drift, "shop.orders") == (
         "breaking schema drift: shop.orders: column_removed amount (expected numeric(10,2), actual None)"
     )
@@ -92,22 +92,14 @@ def test_row_count_and_tables(lib: EtlqLibrary) -> None:
 
 
 def test_etl_job_should_have_succeeded_without_audit_rows(lib: EtlqLibrary, fresh_database_url: str) -> None:
-    engine = sa.create_engine(fresh_database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE SCHEMA audit"))
-        conn.execute(
-            sa.text(
-                "CREATE TABLE audit.job_runs (run_id int, job text, run_date date, status text, "
-                "error text, details jsonb)"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO audit.job_runs VALUES (1, 'gold', '2024-03-01', 'failed', "
-                "'QualityGateFailed: 2 error expectation(s)', '{}')"
-            )
-        )
-    engine.dispose()
+    query(
+        fresh_database_url,
+        "CREATE SCHEMA audit;"
+        " CREATE TABLE audit.job_runs (run_id int, job text, run_date date, status text, error text,"
+        " details jsonb);"
+        " INSERT INTO audit.job_runs VALUES (1, 'gold', '2024-03-01', 'failed',"
+        " 'QualityGateFailed: 2 error expectation(s)', '{}')",
+    )
     assert (
         _fails(lib.etl_job_should_have_succeeded, "ingest")
         == "no ingest run for 2024-03-01 in audit.job_runs"

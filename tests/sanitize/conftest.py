@@ -7,18 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from sanitize_support import KEY, SHOP
+from sanitize_support import KEY, SHOP, query
 
 
 @pytest.fixture(scope="session")
 def source_url(pg_server: Any) -> Iterator[str]:
     name = f"etlq_sanitize_src_{uuid.uuid4().hex[:6]}"
     url = pg_server.create_database(name)
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.connection.dbapi_connection.cursor().execute(SHOP)  # type: ignore[union-attr]  # no bind params: % is modulo
-    engine.dispose()
+    query(url, SHOP)  # no bind parameters: % in SHOP is modulo
     yield url
     pg_server.drop_database(name)
 

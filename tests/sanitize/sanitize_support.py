@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from fixtures.database import query  # noqa: F401  (re-exported for the tests here)
+import re
+from collections.abc import Sequence
+
+from fixtures.database import query
+from harness.contracts.model import Contract
+from harness.sanitize import SanitizeOptions, SanitizeReport, sanitize
 
 KEY = "test-mask-key-0123456789"
+EMAIL = re.compile(r"^[a-z]+\.[a-z]+\.[0-9a-f]{6}@example\.(com|net|org)$")  # a masked address
+
+
+def sanitize_argv(source_url: str, root: str, *rest: str) -> tuple[str, ...]:
+    """``etlq sanitize --source-url URL --root ROOT <rest>``."""
+    return ("sanitize", "--source-url", source_url, "--root", root, *rest)
+
+
+def plan(source_url: str, root: str, contracts: Sequence[Contract]) -> SanitizeReport:
+    """``sanitize --plan`` of every root row, with ``contracts``."""
+    return sanitize(
+        SanitizeOptions(source_url=source_url, root=root, where="true", contracts=contracts, plan_only=True)
+    )
+
+
+def schemas_in(url: str, *names: str) -> int:
+    """How many of the schemas ``names`` the database has (0: a refused or rolled-back run left nothing)."""
+    listed = ", ".join(f"'{n}'" for n in names)
+    return int(query(url, f"SELECT count(*) FROM pg_namespace WHERE nspname IN ({listed})")[0][0])
+
 
 SHOP = """
 CREATE SCHEMA shop;

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from pathlib import Path
 
-from sanitize_support import KEY, query
+import pytest
+from sanitize_support import EMAIL, KEY, query, sanitize_argv, schemas_in
 
-Etlq = Callable[..., tuple[int, str, str]]
-EMAIL = re.compile(r"^[a-z]+\.[a-z]+\.[0-9a-f]{6}@example\.(com|net|org)$")
+from fixtures.cli import Etlq
 
 
 def _digits_layout(text: str) -> str:
@@ -20,19 +20,11 @@ def test_subset_keeps_foreign_keys_and_masks_consistently(
     etlq: Etlq, source_url: str, fresh_database_url: str, mask_key: str
 ) -> None:
     code, out, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--target-url",
-        fresh_database_url,
-        "--root",
-        "shop.orders",
-        "--where",
-        "id <= 5",
-        "--children",
-        "--format",
-        "json",
-    )
+        *sanitize_argv(
+            source_url, "shop.orders", "--target-url", fresh_database_url, "--where", "id <= 5", "--children",
+            "--format", "json",
+        )
+    )  # fmt: skip
     assert (code, err) == (0, "")
     report = json.loads(out)
     # orders 1..5 belong to customers 2..6; --children pulls their items, not the customers' audit_log
@@ -61,15 +53,9 @@ def test_masked_values_keep_their_format(
     etlq: Etlq, source_url: str, fresh_database_url: str, mask_key: str
 ) -> None:
     code, _, _ = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--target-url",
-        fresh_database_url,
-        "--root",
-        "shop.customers",
-        "--where",
-        "id BETWEEN 5 AND 15",
+        *sanitize_argv(
+            source_url, "shop.customers", "--target-url", fresh_database_url, "--where", "id BETWEEN 5 AND 15"
+        )
     )
     assert code == 0
     columns = "id, email, full_name, phone, dob, segment"
@@ -87,9 +73,9 @@ def test_masked_values_keep_their_format(
 
 
 def test_same_key_same_output_other_key_other_output(
-    etlq: Etlq, source_url: str, fresh_database_url: str, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    args = ("sanitize", "--source-url", source_url, "--root", "shop.customers", "--where", "id < 4", "--out")
+    etlq: Etlq, source_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = sanitize_argv(source_url, "shop.customers", "--where", "id < 4", "--out")
     monkeypatch.setenv("ETLQ_MASK_KEY", KEY)
     assert etlq(*args, str(tmp_path / "a"))[0] == 0
     assert etlq(*args, str(tmp_path / "b"))[0] == 0
@@ -104,103 +90,61 @@ def test_leak_scan_catches_an_unmasked_column_and_rolls_back(
     etlq: Etlq, source_url: str, fresh_database_url: str, mask_key: str
 ) -> None:
     code, out, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--target-url",
-        fresh_database_url,
-        "--root",
-        "shop.orders",
-        "--where",
-        "id <= 5",
-        "--keep",
-        "shop.orders.contact_email",
-    )
+        *sanitize_argv(
+            source_url, "shop.orders", "--target-url", fresh_database_url, "--where", "id <= 5",
+            "--keep", "shop.orders.contact_email",
+        )
+    )  # fmt: skip
     assert code == 1
     assert err == "LEAK shop.orders.contact_email: 5 rows hold values of shop.customers.email\n"
     assert "NOT written (leak found)" in out
-    assert query(fresh_database_url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'shop'") == [(0,)]
+    assert schemas_in(fresh_database_url, "shop") == 0
 
 
 def test_refuses_without_a_key_and_writes_nothing(
-    etlq: Etlq, source_url: str, fresh_database_url: str, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    etlq: Etlq, source_url: str, fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ETLQ_MASK_KEY", raising=False)
     code, out, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--target-url",
-        fresh_database_url,
-        "--root",
-        "shop.orders",
-        "--fraction",
-        "0.5",
+        *sanitize_argv(source_url, "shop.orders", "--target-url", fresh_database_url, "--fraction", "0.5")
     )
     assert code == 2 and out == ""
     assert err.startswith(
         "etlq: error: no masking key: sanitize refuses to run without one (fix: export ETLQ_MASK_KEY="
     )
-    assert query(fresh_database_url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'shop'") == [(0,)]
+    assert schemas_in(fresh_database_url, "shop") == 0
 
 
 def test_existing_target_tables_are_refused(
     etlq: Etlq, source_url: str, fresh_database_url: str, mask_key: str
 ) -> None:
-    args = (
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--target-url",
-        fresh_database_url,
-        "--root",
-        "shop.orders",
-        "--where",
-        "id = 1",
-    )
+    args = sanitize_argv(source_url, "shop.orders", "--target-url", fresh_database_url, "--where", "id = 1")
     assert etlq(*args)[0] == 0
     code, _, err = etlq(*args)
     assert code == 2 and "already has shop.customers, shop.orders" in err
     assert query(fresh_database_url, "SELECT count(*) FROM shop.orders") == [(1,)]
 
 
-def test_fraction_is_a_stable_hash_sample(etlq: Etlq, source_url: str, tmp_path, mask_key: str) -> None:  # type: ignore[no-untyped-def]
-    runs = []
+def test_fraction_is_a_stable_hash_sample(etlq: Etlq, source_url: str, tmp_path: Path, mask_key: str) -> None:
+    runs, reported = [], []
     for name in ("a", "b"):
-        code, out, _ = etlq(
-            "sanitize",
-            "--source-url",
-            source_url,
-            "--out",
-            str(tmp_path / name),
-            "--root",
-            "shop.orders",
-            "--fraction",
-            "0.25",
-            "--format",
-            "json",
-        )
+        argv = sanitize_argv(source_url, "shop.orders", "--out", str(tmp_path / name), "--fraction", "0.25")
+        code, out, _ = etlq(*argv, "--format", "json")
         assert code == 0
         runs.append((tmp_path / name / "shop" / "orders.csv").read_text())
+        reported.append(json.loads(out)["tables"]["shop.orders"])
     assert runs[0] == runs[1]
     picked = len(runs[0].splitlines()) - 1
     assert 25 <= picked <= 75  # 200 orders, about a quarter
+    assert reported == [picked, picked]
     assert (
         json.loads((tmp_path / "a" / "sanitize-report.json").read_text())["tables"]["shop.orders"] == picked
     )
 
 
-def test_bad_where_is_a_one_line_error(etlq: Etlq, source_url: str, tmp_path, mask_key: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_where_is_a_one_line_error(etlq: Etlq, source_url: str, tmp_path: Path, mask_key: str) -> None:
     code, _, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--out",
-        str(tmp_path),
-        "--root",
-        "shop.orders",
-        "--where",
-        "no_such_column = 1",
+        *sanitize_argv(source_url, "shop.orders", "--out", str(tmp_path), "--where", "no_such_column = 1")
     )
     assert code == 2
     assert err == (

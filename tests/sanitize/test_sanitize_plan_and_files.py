@@ -4,33 +4,24 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
 from pathlib import Path
 
-from sanitize_support import query
+import pytest
+from sanitize_support import plan, query, sanitize_argv
 
+from fixtures.cli import Etlq
 from harness.contracts.model import Column, Contract
-from harness.sanitize import SanitizeOptions, sanitize
 
-Etlq = Callable[..., tuple[int, str, str]]
+ORDER_LINES = '"Sales Data"."Order Lines"'
 
 
 def test_plan_prints_the_masking_and_writes_nothing(
-    etlq: Etlq, source_url: str, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    etlq: Etlq, source_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ETLQ_MASK_KEY", raising=False)  # a plan needs no key
     out = tmp_path / "never"
     code, text, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--out",
-        str(out),
-        "--root",
-        "shop.orders",
-        "--fraction",
-        "0.1",
-        "--plan",
+        *sanitize_argv(source_url, "shop.orders", "--out", str(out), "--fraction", "0.1", "--plan")
     )
     assert (code, err) == (0, "")
     assert text.splitlines() == [
@@ -57,12 +48,7 @@ def test_contract_tags_decide_for_covered_tables(source_url: str) -> None:
             Column("dob", "date", pii="date"),
         ),
     )
-    report = sanitize(
-        SanitizeOptions(
-            source_url=source_url, root="shop.customers", where="true", contracts=[tagged], plan_only=True
-        )
-    )
-    assert report.masking == [
+    assert plan(source_url, "shop.customers", [tagged]).masking == [
         {"table": "shop.customers", "column": "segment", "method": "free_text", "reason": "contract"},
         {"table": "shop.customers", "column": "dob", "method": "date", "reason": "contract"},
     ]
@@ -72,15 +58,7 @@ def test_awkward_names_and_value_detection_to_files(
     etlq: Etlq, source_url: str, tmp_path: Path, mask_key: str
 ) -> None:
     code, text, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--out",
-        str(tmp_path),
-        "--root",
-        '"Sales Data"."Order Lines"',
-        "--where",
-        '"Line ID" <= 12',
+        *sanitize_argv(source_url, ORDER_LINES, "--out", str(tmp_path), "--where", '"Line ID" <= 12'),
         "--format",
         "json",
     )
@@ -119,15 +97,7 @@ def test_leak_in_files_removes_them_and_names_the_column(
     etlq: Etlq, source_url: str, tmp_path: Path, mask_key: str
 ) -> None:
     code, _, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--out",
-        str(tmp_path),
-        "--root",
-        '"Sales Data"."Order Lines"',
-        "--fraction",
-        "1",
+        *sanitize_argv(source_url, ORDER_LINES, "--out", str(tmp_path), "--fraction", "1"),
         "--keep",
         "Sales Data.Order Lines.Reach At",
     )
@@ -148,31 +118,12 @@ def test_leak_in_files_removes_them_and_names_the_column(
 
 
 def test_unknown_root_and_keep_are_errors(etlq: Etlq, source_url: str, tmp_path: Path, mask_key: str) -> None:
-    code, _, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--out",
-        str(tmp_path),
-        "--root",
-        "shop.nope",
-        "--where",
-        "true",
-    )
+    def run(root: str, *rest: str) -> tuple[int, str, str]:
+        return etlq(*sanitize_argv(source_url, root, "--out", str(tmp_path), "--where", "true", *rest))
+
+    code, _, err = run("shop.nope")
     assert code == 2 and err.startswith("etlq: error: --root 'shop.nope': no such table in the source")
-    code, _, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--out",
-        str(tmp_path),
-        "--root",
-        "shop.orders",
-        "--where",
-        "true",
-        "--keep",
-        "shop.orders.contact_mail",
-    )
+    code, _, err = run("shop.orders", "--keep", "shop.orders.contact_mail")
     assert code == 2 and err.startswith(
         "etlq: error: --keep shop.orders.contact_mail: no such column in scope"
     )

@@ -6,23 +6,22 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sanitize_support import query
+import pytest
+from sanitize_support import EMAIL, plan, query, sanitize_argv, schemas_in
 
+from fixtures.cli import Etlq
 from harness.contracts.model import Column, Contract
 from harness.sanitize import SanitizeOptions, sanitize
 from harness.sanitize.structured import parse_array
 
-Etlq = Callable[..., tuple[int, str, str]]
-EMAIL = re.compile(r"^[a-z]+\.[a-z]+\.[0-9a-f]{6}@example\.(com|net|org)$")
 PROFILE_PII = ("email", "phone", "first", "last", "value")  # leaves of crm.contacts.profile
 
 
 def _args(source_url: str, *more: str) -> tuple[str, ...]:
-    return ("sanitize", "--source-url", source_url, "--root", "crm.contacts", "--where", "id <= 10", *more)
+    return sanitize_argv(source_url, "crm.contacts", "--where", "id <= 10", *more)
 
 
 def _leaves(doc: Any, path: str = "") -> dict[str, Any]:
@@ -116,37 +115,26 @@ def test_json_arrays_and_free_text_are_masked_consistently(
         assert tags == src_tags and src_note != note and src_emails != emails
 
 
-def test_kept_json_column_is_a_leak(
-    etlq: Etlq, source_url: str, fresh_database_url: str, mask_key: str
+@pytest.mark.parametrize(
+    ("kept", "sources"),
+    [
+        ("profile", ("crm.contacts.emails", "crm.contacts.note")),  # a json column
+        ("note", ("crm.contacts.emails", "crm.contacts.profile")),  # free text with an embedded address
+    ],
+)
+def test_kept_structured_column_is_a_leak(
+    etlq: Etlq, source_url: str, fresh_database_url: str, mask_key: str, kept: str, sources: tuple[str, ...]
 ) -> None:
     code, out, err = etlq(
-        *_args(source_url, "--target-url", fresh_database_url, "--keep", "crm.contacts.profile")
+        *_args(source_url, "--target-url", fresh_database_url, "--keep", f"crm.contacts.{kept}")
     )
     assert code == 1
     assert err.splitlines() == [
-        "LEAK crm.contacts.profile: 10 rows hold values of crm.contacts.emails",
-        "LEAK crm.contacts.profile: 10 rows hold values of crm.contacts.note",
-        "LEAK crm.contacts.profile: 10 rows hold values of shop.customers.email",
+        f"LEAK crm.contacts.{kept}: 10 rows hold values of {source}"
+        for source in (*sources, "shop.customers.email")
     ]
     assert "NOT written (leak found)" in out
-    assert query(
-        fresh_database_url, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('crm', 'shop')"
-    ) == [(0,)]
-
-
-def test_kept_free_text_with_an_embedded_address_is_a_leak(
-    etlq: Etlq, source_url: str, fresh_database_url: str, mask_key: str
-) -> None:
-    code, _, err = etlq(*_args(source_url, "--target-url", fresh_database_url, "--keep", "crm.contacts.note"))
-    assert code == 1
-    assert err.splitlines() == [
-        "LEAK crm.contacts.note: 10 rows hold values of crm.contacts.emails",
-        "LEAK crm.contacts.note: 10 rows hold values of crm.contacts.profile",
-        "LEAK crm.contacts.note: 10 rows hold values of shop.customers.email",
-    ]
-    assert query(
-        fresh_database_url, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('crm', 'shop')"
-    ) == [(0,)]
+    assert schemas_in(fresh_database_url, "crm", "shop") == 0
 
 
 def test_names_inside_unmasked_free_text_are_leaks_in_files(
@@ -154,17 +142,7 @@ def test_names_inside_unmasked_free_text_are_leaks_in_files(
 ) -> None:
     """crm.calls has no address anywhere, so nothing masks its texts; they name customers as
     shop.customers.full_name and the profile's first/last names do."""
-    code, _, err = etlq(
-        "sanitize",
-        "--source-url",
-        source_url,
-        "--out",
-        str(tmp_path),
-        "--root",
-        "crm.calls",
-        "--where",
-        "id <= 3",
-    )
+    code, _, err = etlq(*sanitize_argv(source_url, "crm.calls", "--out", str(tmp_path), "--where", "id <= 3"))
     assert code == 1
     assert err.splitlines() == [
         "LEAK crm.calls.remark: 3 rows hold values of shop.customers.full_name",
@@ -214,11 +192,7 @@ def test_contract_tags_on_arrays_and_documents(source_url: str) -> None:
             Column("note", "text", pii="free_text"),
         ),
     )
-    report = sanitize(
-        SanitizeOptions(
-            source_url=source_url, root="crm.contacts", where="true", contracts=[tagged], plan_only=True
-        )
-    )
+    report = plan(source_url, "crm.contacts", [tagged])
     assert [m for m in report.masking if m["table"] == "crm.contacts"] == [
         {"table": "crm.contacts", "column": "tags", "method": "free_text[]", "reason": "contract"},
         {"table": "crm.contacts", "column": "emails", "method": "email[]", "reason": "contract"},
@@ -229,12 +203,7 @@ def test_contract_tags_on_arrays_and_documents(source_url: str) -> None:
         named = Contract(
             table="crm.contacts", path=Path("c.yml"), columns=(Column("profile", "jsonb", pii=tag),)
         )
-        report = sanitize(
-            SanitizeOptions(
-                source_url=source_url, root="crm.contacts", where="true", contracts=[named], plan_only=True
-            )
-        )
-        assert report.masking[-1] == {
+        assert plan(source_url, "crm.contacts", [named]).masking[-1] == {
             "table": "crm.contacts",
             "column": "profile",
             "method": "json",
