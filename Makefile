@@ -54,11 +54,11 @@ robot: setup libdoc
 
 libdoc: setup
 	@mkdir -p reports/libdoc
-	$(BIN)/python -m robot.libdoc --format HTML harness.robot_library.EtlqLibrary reports/libdoc/EtlqLibrary.html
+	$(BIN)/python -m robot.libdoc --format HTML etlq.robot_library.EtlqLibrary reports/libdoc/EtlqLibrary.html
 
 lint: setup
 	$(BIN)/ruff check etl harness fixtures suites tests bench
-	$(BIN)/mypy etl harness bench
+	$(BIN)/mypy etl harness/etlq bench
 
 report: setup allure
 	$(BIN)/etlq report

@@ -17,11 +17,11 @@ from typing import Any
 from bench.results import Run
 from bench.timing import median, timed
 from bench.workspace import Workspace, contracts, ingest_orders, land_raw, server_version, workspace
-from harness.checks import run_checks
-from harness.checks.plan import plan_contract
-from harness.checks.results import RunResult
-from harness.checks.sql_build import ROW_KINDS
-from harness.pytest_plugin.local import LocalServices
+from etlq.checks import run_checks
+from etlq.checks.plan import plan_contract
+from etlq.checks.results import RunResult
+from etlq.checks.sql_build import ROW_KINDS
+from etlq.pytest_plugin.local import LocalServices
 
 TABLE = "staging.orders"
 MAX_SQL_OVER_FUSED = 1.3  # the engine's cost over the query an engineer would write by hand
@@ -86,7 +86,7 @@ def _failing(run: RunResult) -> dict[str, int | None]:
 
 def measure(services: LocalServices, rows: int, repeat: int) -> Run:
     """Median seconds of each contender over ``repeat`` interleaved rounds, after one warm-up."""
-    from harness.checks.gx import run_gx  # GX is slow to import; only this measurement needs it
+    from etlq.checks.gx import run_gx  # GX is slow to import; only this measurement needs it
 
     [contract] = [c for c in contracts() if c.table == TABLE]
     select = ",".join(spec.id for spec in plan_contract(contract) if spec.kind in ROW_KINDS)
@@ -115,7 +115,7 @@ def measure(services: LocalServices, rows: int, repeat: int) -> Run:
     return Run(
         name="checks",
         rows=total,
-        subject="harness.checks.run_checks (sql engine), row-level checks of staging.orders",
+        subject="etlq.checks.run_checks (sql engine), row-level checks of staging.orders",
         subject_s=tuple(seconds["sql"]),
         peers={"gx_s": tuple(seconds["gx"]), "fused_sql_s": tuple(seconds["fused_sql"])},
         ratios=ratios,

@@ -1,4 +1,4 @@
-"""Data generation: ``harness.datagen`` writing the orders CSV vs Faker called per row.
+"""Data generation: ``etlq.datagen`` writing the orders CSV vs Faker called per row.
 
 The subject is generate() over all the contracts, as ``etlq generate`` runs it (orders
 reference generated customers); its time is its own clock for the orders file, rendering and
@@ -20,7 +20,7 @@ from bench.results import Run
 from bench.timing import median, timed
 from bench.workspace import RUN_DATE, SEED, contracts
 from etl.sources import ORDER_STATUSES, ORDERS
-from harness.datagen.run import GenerateOptions, generate
+from etlq.datagen.run import GenerateOptions, generate
 
 GOAL_ROWS_PER_S = 500_000
 FAKER_ROWS = 20_000  # enough for a steady per-row rate; 2M rows would take minutes
@@ -74,7 +74,7 @@ def measure(rows: int, repeat: int) -> Run:
     return Run(
         name="datagen",
         rows=generated,
-        subject="harness.datagen.generate, the orders CSV (all contracts, no defects)",
+        subject="etlq.datagen.generate, the orders CSV (all contracts, no defects)",
         subject_s=tuple(subject),
         peers={"faker_extrapolated_s": extrapolated},
         ratios={"faker_over_datagen": median(extrapolated) / median(subject)},

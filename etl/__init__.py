@@ -1,1 +1,1 @@
-"""The production ETL: Glue job entry points, SQL transforms, loaders. Imports nothing from harness/."""
+"""The production ETL: Glue job entry points, SQL transforms, loaders. Imports nothing from etlq/."""

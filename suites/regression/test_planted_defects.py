@@ -16,10 +16,10 @@ import allure
 import pytest
 from sqlalchemy import column, func, select, table, text
 
-from harness.checks.sql_engine import run_checks
-from harness.contracts import Contract
-from harness.pytest_plugin.render import failure_text
-from harness.pytest_plugin.warehouse import Warehouse
+from etlq.checks.sql_engine import run_checks
+from etlq.contracts import Contract
+from etlq.pytest_plugin.render import failure_text
+from etlq.pytest_plugin.warehouse import Warehouse
 
 pytestmark = [pytest.mark.regression, pytest.mark.quality, pytest.mark.slow, allure.epic("planted defects")]
 

@@ -12,12 +12,12 @@ import allure
 import pytest
 from sqlalchemy import Engine, column, func, select, table
 
-from harness import aws
-from harness.contracts import Contract
-from harness.errors import EtlqError
-from harness.pytest_plugin.checks import CheckUnderTest
-from harness.pytest_plugin.raw import raw_record_counts
-from harness.pytest_plugin.warehouse import Warehouse
+from etlq import aws
+from etlq.contracts import Contract
+from etlq.errors import EtlqError
+from etlq.pytest_plugin.checks import CheckUnderTest
+from etlq.pytest_plugin.raw import raw_record_counts
+from etlq.pytest_plugin.warehouse import Warehouse
 
 pytestmark = [pytest.mark.regression, pytest.mark.completeness]
 

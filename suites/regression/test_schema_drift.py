@@ -10,9 +10,9 @@ import allure
 import pytest
 from sqlalchemy import Engine
 
-from harness.contracts import Contract
-from harness.drift.diff import diff_contracts
-from harness.pytest_plugin.outcome import record_warn
+from etlq.contracts import Contract
+from etlq.drift.diff import diff_contracts
+from etlq.pytest_plugin.outcome import record_warn
 
 pytestmark = [pytest.mark.regression, pytest.mark.drift, allure.epic("schema drift")]
 

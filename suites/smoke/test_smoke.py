@@ -11,12 +11,12 @@ import allure
 import pytest
 from sqlalchemy import Engine, column, func, select, table, text
 
-from harness.checks.sql_engine import run_checks
-from harness.contracts import Contract
-from harness.drift.diff import diff_contracts
-from harness.pytest_plugin.config import EtlqConfig
-from harness.pytest_plugin.outcome import record_warn
-from harness.pytest_plugin.render import failure_text
+from etlq.checks.sql_engine import run_checks
+from etlq.contracts import Contract
+from etlq.drift.diff import diff_contracts
+from etlq.pytest_plugin.config import EtlqConfig
+from etlq.pytest_plugin.outcome import record_warn
+from etlq.pytest_plugin.render import failure_text
 
 pytestmark = [pytest.mark.smoke, allure.epic("smoke: the deploy gate")]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine, create_engine
 
+from etlq.contracts import Contract, load_contracts
 from fixtures.database import query
-from harness.contracts import Contract, load_contracts
 
 WORLD = Path(__file__).parent / "world"
 

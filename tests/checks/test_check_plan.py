@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks.plan import plan_checks, split_globs
-from harness.contracts import load_contract
+from etlq.checks.plan import plan_checks, split_globs
+from etlq.contracts import load_contract
 
 DOCS_IDS = [
     "gold.fact_orders::row_count",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks.render import render_json, render_text
-from harness.checks.results import CheckResult, CheckSpec, RunResult
+from etlq.checks.render import render_json, render_text
+from etlq.checks.results import CheckResult, CheckSpec, RunResult
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 

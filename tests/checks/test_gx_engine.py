@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from shop_world import Shop, expected_defects
 
-from harness.checks import run_checks
-from harness.checks.gx import compile_suite, compile_suites, run_gx
+from etlq.checks import run_checks
+from etlq.checks.gx import compile_suite, compile_suites, run_gx
 
 EXPECTATION_TYPES = {
     "bad.orders::row_count": "expect_table_row_count_to_be_between",
@@ -63,7 +63,7 @@ def test_gx_passes_clean_data(shop: Shop) -> None:
 
 
 def test_gx_reports_a_missing_table_as_error(shop: Shop, tmp_path) -> None:
-    from harness.contracts import load_contracts
+    from etlq.contracts import load_contracts
 
     (tmp_path / "x" / "good").mkdir(parents=True)
     (tmp_path / "x" / "good" / "nope.yml").write_text(

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from harness.checks import run_checks
-from harness.checks.gx import run_gx
-from harness.contracts import load_contracts
+from etlq.checks import run_checks
+from etlq.checks.gx import run_gx
+from etlq.contracts import load_contracts
 
 EVIL_COLUMN = 'x"; DROP TABLE "evil"."victim"; --'
 DDL = f"""

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from shop_world import Shop, expected_defects
 from sqlalchemy import Engine, event
 
-from harness.checks import plan_checks, run_checks, run_table
-from harness.checks.sql_build import SCAN_KINDS
-from harness.drift.catalog import read_catalog
+from etlq.checks import plan_checks, run_checks, run_table
+from etlq.checks.sql_build import SCAN_KINDS
+from etlq.drift.catalog import read_catalog
 
 
 @contextmanager
@@ -105,7 +105,7 @@ def test_failing_rows_fetched_only_for_failed_checks(shop: Shop) -> None:
 
 
 def test_missing_table_and_column_are_errors_not_exceptions(shop: Shop, tmp_path) -> None:
-    from harness.contracts import load_contracts
+    from etlq.contracts import load_contracts
 
     (tmp_path / "x" / "good").mkdir(parents=True)
     (tmp_path / "x" / "good" / "nope.yml").write_text(
@@ -129,7 +129,7 @@ def test_missing_table_and_column_are_errors_not_exceptions(shop: Shop, tmp_path
 
 
 def test_a_rejected_expression_errors_alone(shop: Shop, tmp_path) -> None:
-    from harness.contracts import load_contracts
+    from etlq.contracts import load_contracts
 
     (tmp_path / "x" / "good").mkdir(parents=True)
     (tmp_path / "x" / "good" / "orders.yml").write_text(

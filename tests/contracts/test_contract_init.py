@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from etlq.checks import run_checks
+from etlq.contracts import load_contracts
 from fixtures.database import query
-from harness.checks import run_checks
-from harness.contracts import load_contracts
 
 ODD_SCHEMA = """
 CREATE SCHEMA "Sales Dept";

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.contracts import load_contract, load_contracts, normalize_type, parse_duration
-from harness.contracts.model import ForeignKey, Rule
-from harness.errors import ContractError
+from etlq.contracts import load_contract, load_contracts, normalize_type, parse_duration
+from etlq.contracts.model import ForeignKey, Rule
+from etlq.errors import ContractError
 
 CASES = Path(__file__).parent / "cases"
 ERROR_CASES = yaml.safe_load((CASES / "errors.yml").read_text())

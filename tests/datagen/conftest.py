@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from datagen_support import CONTRACTS, PROJECT_CONTRACTS, RUN_DATE, Generated
 
-from harness.contracts import load_contracts
-from harness.contracts.model import Contract
-from harness.datagen import GenerateOptions, generate
+from etlq.contracts import load_contracts
+from etlq.contracts.model import Contract
+from etlq.datagen import GenerateOptions, generate
 
 
 @pytest.fixture(scope="session")

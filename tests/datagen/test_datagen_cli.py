@@ -9,8 +9,8 @@ import boto3
 import pytest
 from datagen_support import CONTRACTS, RUN_DATE, raw_file
 
+from etlq import aws
 from fixtures.cli import Etlq
-from harness import aws
 
 
 def test_json_report_lists_tables(etlq: Etlq, tmp_path: Path) -> None:
@@ -135,8 +135,8 @@ def test_missing_bucket_is_one_line_before_anything_is_written(
 def test_no_data_file_is_left_without_its_manifest(
     etlq: Etlq, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness.datagen import sinks
-    from harness.errors import ConnectionFailed
+    from etlq.datagen import sinks
+    from etlq.errors import ConnectionFailed
 
     def refuse(self: sinks.Output, relative: str, data: bytes) -> None:
         raise ConnectionFailed(f"cannot write {relative}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from datagen_support import RUN_DATE, Generated, raw_file
 
-from harness.datagen.plan import BLOCK_ROWS
+from etlq.datagen.plan import BLOCK_ROWS
 
 SOURCES = ("orders", "customers", "fx_rates")
 

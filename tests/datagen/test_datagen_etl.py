@@ -8,8 +8,8 @@ import json
 import sqlalchemy as sa
 from datagen_support import RUN_DATE
 
-from harness.contracts.model import Contract
-from harness.datagen import GenerateOptions, generate
+from etlq.contracts.model import Contract
+from etlq.datagen import GenerateOptions, generate
 
 
 def test_ingest_quarantines_exactly_the_planted_lines(

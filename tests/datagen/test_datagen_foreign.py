@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from etlq.contracts.model import Column
 from fixtures.cli import Etlq
-from harness.contracts.model import Column
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "foreign"))
 from foreign_support import SCHEMA_DDL, SCHEMA_SQL, SCHEMAS, query  # noqa: E402

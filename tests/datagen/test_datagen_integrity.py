@@ -19,8 +19,8 @@ TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, str]]]:
     from datagen_support import CONTRACTS
 
-    from harness.contracts import load_contracts
-    from harness.datagen import GenerateOptions, generate
+    from etlq.contracts import load_contracts
+    from etlq.datagen import GenerateOptions, generate
 
     out = tmp_path_factory.mktemp("clean")
     generate(
@@ -99,7 +99,7 @@ def test_fx_rates_are_positive_and_usd_is_one(files: dict[str, list[dict[str, st
 
 
 def test_tables_glob_generates_other_layers_with_their_keys(project_contracts, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from harness.datagen import GenerateOptions, generate
+    from etlq.datagen import GenerateOptions, generate
 
     generate(
         project_contracts,

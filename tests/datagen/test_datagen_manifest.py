@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from datagen_support import RUN_DATE, manifest
 
-from harness.datagen import DEFECT_KINDS
+from etlq.datagen import DEFECT_KINDS
 
 STATUSES = {"PLACED", "PAID", "SHIPPED", "CANCELLED"}
 Row = dict[str, str]
@@ -126,8 +126,8 @@ CHECKS["late_update"] = _late
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     from datagen_support import CONTRACTS
 
-    from harness.contracts import load_contracts
-    from harness.datagen import GenerateOptions, generate
+    from etlq.contracts import load_contracts
+    from etlq.datagen import GenerateOptions, generate
 
     out = tmp_path_factory.mktemp("defects")
     generate(

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine
 
-from harness.contracts import Contract, load_contracts
+from etlq.contracts import Contract, load_contracts
 
 HERE = Path(__file__).parent
 _schemas = (f"drift_{n}" for n in itertools.count())

@@ -11,10 +11,10 @@ import yaml
 from drift_world import HERE, apply, baseline
 from sqlalchemy import Engine
 
-from harness.contracts import load_contracts
-from harness.drift.catalog import read_catalog
-from harness.drift.diff import Change, diff_contracts, diff_snapshot, save_snapshot
-from harness.drift.rules import type_change_is_breaking
+from etlq.contracts import load_contracts
+from etlq.drift.catalog import read_catalog
+from etlq.drift.diff import Change, diff_contracts, diff_snapshot, save_snapshot
+from etlq.drift.rules import type_change_is_breaking
 
 CASES = yaml.safe_load((HERE / "cases.yml").read_text())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import urllib.request
 
-from harness import aws
+from etlq import aws
 
 
 def test_moto_endpoint_sets_the_session_environment(moto_endpoint: str) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from harness.env import databases, install, postgres
-from harness.errors import EtlqError
+from etlq.env import databases, install, postgres
+from etlq.errors import EtlqError
 
 
 def _scalar(url: str, query: str) -> object:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from harness import aws
-from harness.cli import main
-from harness.errors import EtlqError
-from harness.publish import publish_results
+from etlq import aws
+from etlq.cli import main
+from etlq.errors import EtlqError
+from etlq.publish import publish_results
 
 WHEN = dt.datetime(2024, 3, 1, 6, 30, 0, 123456, tzinfo=dt.UTC)
 CHECK = {

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import harness.cli
-from harness import aws
-from harness.env import moto, postgres, state
-from harness.errors import EtlqError
+from etlq import aws
+from etlq import cli as etlq_cli
+from etlq.env import moto, postgres, state
+from etlq.errors import EtlqError
 
 ENV_VARS = ("ETLQ_DATABASE_URL", "ETLQ_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL", "ETLQ_RAW_BUCKET")
 
@@ -26,7 +26,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     # Only our sub-command: the test does not depend on the other commands' modules.
-    monkeypatch.setattr(harness.cli, "COMMANDS", ("env",))
+    monkeypatch.setattr(etlq_cli, "COMMANDS", ("env",))
     monkeypatch.chdir(tmp_path)
     yield tmp_path
     state.down(tmp_path)
@@ -34,7 +34,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def etlq(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = harness.cli.main(list(argv))
+    code = etlq_cli.main(list(argv))
     return code, capsys.readouterr().out
 
 

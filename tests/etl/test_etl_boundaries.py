@@ -10,8 +10,8 @@ from etl_support import execute, query
 
 from etl import db as etl_db
 from etl.sources import SOURCES
-from harness.contracts import load_contracts
-from harness.drift.diff import diff_contracts
+from etlq.contracts import load_contracts
+from etlq.drift.diff import diff_contracts
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("harness", "pytest", "_pytest", "allure", "allure_commons", "tests", "fixtures")
@@ -48,8 +48,8 @@ def test_etl_is_python_3_9_syntax_for_glue_python_shell():
 
 def test_the_import_scan_sees_imports_inside_functions(tmp_path):
     probe = tmp_path / "probe.py"
-    probe.write_text("def f():\n    from harness.errors import EtlqError\n    import pytest\n")
-    assert imported_modules(probe) == {"harness.errors", "pytest"}
+    probe.write_text("def f():\n    from etlq.errors import EtlqError\n    import pytest\n")
+    assert imported_modules(probe) == {"etlq.errors", "pytest"}
 
 
 def ensure_schema(url: str) -> None:

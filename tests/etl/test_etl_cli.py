@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from etl_support import D1, DAY
 
-from harness.checks.sql_engine import run_checks
-from harness.cli import etl as etl_cli
-from harness.contracts import load_contracts
-from harness.errors import EtlqError
+from etlq.checks.sql_engine import run_checks
+from etlq.cli import etl as etl_cli
+from etlq.contracts import load_contracts
+from etlq.errors import EtlqError
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "testdata" / "contracts"
 CLOCK_DEPENDENT = {  # warn rules comparing with now(): fixed test dates may lie in the machine's future

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import harness.cli
+from etlq import cli as etlq_cli
 from fixtures.database import query  # noqa: F401  (re-exported for the tests here)
 
 HERE = Path(__file__).parent
@@ -33,12 +33,12 @@ class Drafts:
 
 @contextlib.contextmanager
 def _only_commands() -> Iterator[None]:
-    saved = harness.cli.COMMANDS
-    harness.cli.COMMANDS = COMMANDS  # the dispatcher imports only these sub-command modules
+    saved = etlq_cli.COMMANDS
+    etlq_cli.COMMANDS = COMMANDS  # the dispatcher imports only these sub-command modules
     try:
         yield
     finally:
-        harness.cli.COMMANDS = saved
+        etlq_cli.COMMANDS = saved
 
 
 def etlq(*argv: str) -> tuple[int, str, str]:
@@ -46,7 +46,7 @@ def etlq(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with _only_commands(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = harness.cli.main(list(argv))
+            code = etlq_cli.main(list(argv))
         except SystemExit as exc:
             code = int(exc.code or 0)
     return code, out.getvalue(), err.getvalue()

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import yaml
 from foreign_support import Drafts, etlq, query
 
-from harness.contracts import load_contracts, normalize_type
-from harness.contracts.types import is_numeric_type, is_temporal_type, is_text_type
+from etlq.contracts import load_contracts, normalize_type
+from etlq.contracts.types import is_numeric_type, is_temporal_type, is_text_type
 
 DRAFTED = {
     "library": ["audit_log", "authors", "books", "copies", "loans", "user", "visits"],

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from foreign_support import etlq, foreign_keys, query
 
-from harness.sanitize import output
-from harness.sanitize.mask import Masker
+from etlq.sanitize import output
+from etlq.sanitize.mask import Masker
 
 LOANS = {"library.loans", "library.copies", "library.books", "library.authors", "library.user"}
 RETURNS = {
@@ -231,7 +231,7 @@ def test_ip_addresses_mask_into_addresses(value: str, shape: str) -> None:
 
 
 def test_a_unique_column_too_short_for_distinct_masks_is_one_clear_error() -> None:
-    from harness.errors import EtlqError
+    from etlq.errors import EtlqError
 
     owners: dict[str, str] = {}
     masker = Masker(b"k" * 20)

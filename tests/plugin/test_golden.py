@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from harness.errors import EtlqError
-from harness.pytest_plugin.golden import diff_rows, load_case, load_cases, render_diff
+from etlq.errors import EtlqError
+from etlq.pytest_plugin.golden import diff_rows, load_case, load_cases, render_diff
 
 CASES = Path(__file__).resolve().parents[2] / "testdata" / "cases"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import report as report_cli
-from harness.errors import EtlqError
-from harness.report import find_allure, generate_report
+from etlq.cli import report as report_cli
+from etlq.errors import EtlqError
+from etlq.report import find_allure, generate_report
 
 RESULT = {
     "uuid": "u1", "historyId": "h1", "name": "gold.fact_orders::unique[order_id]", "status": "failed",
@@ -62,7 +62,7 @@ def test_no_results_is_a_user_error(tmp_path: Path) -> None:
 
 
 def test_missing_allure_says_make_allure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("harness.report.ALLURE_BIN", Path(".tools/node_modules/.bin/no-allure-here"))
+    monkeypatch.setattr("etlq.report.ALLURE_BIN", Path(".tools/node_modules/.bin/no-allure-here"))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(EtlqError) as exc:
         find_allure(tmp_path)

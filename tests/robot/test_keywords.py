@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from etlq.robot_library import EtlqLibrary
+from etlq.robot_library.state import KeywordError
 from fixtures.database import query
-from harness.robot_library import EtlqLibrary
-from harness.robot_library.state import KeywordError
 from tests.plugin.shop import create_shop, write_contract
 
 

@@ -15,7 +15,7 @@ from tests.plugin.shop import create_shop, write_contract
 
 SUITE = """\
 *** Settings ***
-Library    harness.robot_library.EtlqLibrary    contracts=${CONTRACTS}
+Library    etlq.robot_library.EtlqLibrary    contracts=${CONTRACTS}
 Suite Setup    Connect To Warehouse    ${URL}
 Suite Teardown    Disconnect From Warehouse
 
@@ -68,10 +68,10 @@ def test_suite_outcomes_and_messages(fresh_database_url: str, tmp_path: Path) ->
 
 
 def test_libdoc_documents_every_keyword_with_an_example(tmp_path: Path) -> None:
-    assert libdoc("harness.robot_library.EtlqLibrary", str(tmp_path / "EtlqLibrary.html")) == 0
+    assert libdoc("etlq.robot_library.EtlqLibrary", str(tmp_path / "EtlqLibrary.html")) == 0
     html = (tmp_path / "EtlqLibrary.html").read_text()
     assert "Table Should Match Contract" in html and "Run ETL For Date" in html
-    spec = LibraryDocumentation("harness.robot_library.EtlqLibrary")
+    spec = LibraryDocumentation("etlq.robot_library.EtlqLibrary")
     names = [kw.name for kw in spec.keywords]
     row = r"^\|( [$@]\{{\w+\}}= \|)? {} \|"  # | Keyword | args |, or | ${x}= | Keyword | args |
     without_example = [

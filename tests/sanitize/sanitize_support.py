@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from etlq.contracts.model import Contract
+from etlq.sanitize import SanitizeOptions, SanitizeReport, sanitize
 from fixtures.database import query
-from harness.contracts.model import Contract
-from harness.sanitize import SanitizeOptions, SanitizeReport, sanitize
 
 KEY = "test-mask-key-0123456789"
 EMAIL = re.compile(r"^[a-z]+\.[a-z]+\.[0-9a-f]{6}@example\.(com|net|org)$")  # a masked address

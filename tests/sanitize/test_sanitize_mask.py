@@ -9,8 +9,8 @@ import re
 import boto3
 import pytest
 
-from harness.errors import EtlqError
-from harness.sanitize import Masker, resolve_key
+from etlq.errors import EtlqError
+from etlq.sanitize import Masker, resolve_key
 
 KEY = b"unit-test-key-0123456789"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sanitize_support import plan, query, sanitize_argv
 
+from etlq.contracts.model import Column, Contract
 from fixtures.cli import Etlq
-from harness.contracts.model import Column, Contract
 
 ORDER_LINES = '"Sales Data"."Order Lines"'
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sanitize_support import EMAIL, plan, query, sanitize_argv, schemas_in
 
+from etlq.contracts.model import Column, Contract
+from etlq.sanitize import SanitizeOptions, sanitize
+from etlq.sanitize.structured import parse_array
 from fixtures.cli import Etlq
-from harness.contracts.model import Column, Contract
-from harness.sanitize import SanitizeOptions, sanitize
-from harness.sanitize.structured import parse_array
 
 PROFILE_PII = ("email", "phone", "first", "last", "value")  # leaves of crm.contacts.profile
 

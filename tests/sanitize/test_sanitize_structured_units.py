@@ -9,9 +9,9 @@ import re
 import pytest
 from sanitize_support import query
 
-from harness.sanitize import Masker
-from harness.sanitize.leakscan import KnownValues, h64, normalize, normalize_sql
-from harness.sanitize.structured import format_array, mask_array, mask_json, parse_array, scrub
+from etlq.sanitize import Masker
+from etlq.sanitize.leakscan import KnownValues, h64, normalize, normalize_sql
+from etlq.sanitize.structured import format_array, mask_array, mask_json, parse_array, scrub
 
 KEY = b"unit-test-key-0123456789"
 

@@ -1,0 +1,66 @@
+"""boto3 clients for the harness: real AWS by default, or a local endpoint (the moto server).
+
+Endpoint resolution is the caller's (``etlq.env.state.resolve_aws_endpoint``); here only
+``None`` = real AWS with boto3's own credential chain, a URL = that endpoint with fake
+credentials unless real ones are set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import boto3
+
+DEFAULT_REGION = "us-east-1"
+LOCAL_KEY = "testing"
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """A boto3 client for ``service`` at ``endpoint_url`` (None: real AWS)."""
+    if endpoint_url is None:
+        return boto3.session.Session().client(service, region_name=region())  # type: ignore[call-overload]
+    # A local endpoint accepts any key; real ones in the environment win so nothing is masked.
+    key = None if os.environ.get("AWS_ACCESS_KEY_ID") else LOCAL_KEY
+    return _local_client(service, endpoint_url, region(), key)
+
+
+@functools.lru_cache(maxsize=64)
+def _local_client(service: str, endpoint_url: str, region_name: str, key: str | None) -> Any:
+    # Building a client costs ~0.2 s (service model loading); local endpoints are hit often in
+    # tests, and clients are thread-safe, so one per (service, endpoint, region, key) is kept.
+    session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=key, region_name=region_name)
+    return session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+
+# What boto3 needs to talk to a local endpoint (moto accepts any key), for code that builds its
+# own clients from the environment (the ETL, Glue job scripts).
+LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": LOCAL_KEY,
+    "AWS_SECRET_ACCESS_KEY": LOCAL_KEY,
+    "AWS_DEFAULT_REGION": DEFAULT_REGION,
+}
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str], unset: Iterable[str] = ()) -> Iterator[None]:
+    """``os.environ`` with ``values`` set and the ``unset`` names removed; restored on exit."""
+    saved = {key: os.environ.get(key) for key in (*values, *unset)}
+    for key in unset:
+        os.environ.pop(key, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,88 @@
+"""Contract YAML -> frozen ``Contract`` objects, validated strictly (see docs/contracts.md).
+
+Every mistake a contract author can make ends in ``ContractError("file:line: ...")``, with a
+did-you-mean for misspelled keys. Files are checked one by one here; references between
+files are checked in ``etlq.contracts.graph``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from etlq.contracts.model import Contract
+from etlq.contracts.sections import QUALIFIED, parse_checks, parse_column, parse_reconcile
+from etlq.contracts.validate import Source, close_match, severity_of
+from etlq.contracts.yamlnodes import YMap, load_yaml
+from etlq.errors import ContractError
+
+TOP_KEYS = ("table", "description", "primary_key", "severity", "raw", "columns", "checks", "reconcile")
+
+
+def parse_contract(text: str, path: Path) -> Contract:
+    """Validate one contract document; ``path`` is both the error location and the name check."""
+    f = Source(path)
+    doc = load_yaml(text, f.where)
+    if not isinstance(doc, YMap):
+        raise f.fail(getattr(doc, "line", 1), "a contract must be a mapping with 'table' and 'columns'")
+    f.known_keys(doc, TOP_KEYS, "at top level")
+    for key in ("table", "columns"):
+        if key not in doc:
+            raise f.fail(doc.line, f"missing required key {key!r}")
+    table = f.typed(doc, "table", (str,), "'schema.table'", "at top level")
+    expected = f"{path.parent.name}.{path.stem}"
+    if not QUALIFIED.match(table):
+        raise f.fail(doc.key_lines["table"], f"'table' must be 'schema.table', got {table!r}")
+    if table != expected:
+        raise f.fail(
+            doc.key_lines["table"],
+            f"'table' is {table!r} but the file path says {expected!r}",
+        )
+    default = severity_of(f, doc, "error", "at top level")
+    spec = f.typed(doc, "columns", (dict,), "a mapping of column name -> spec", "at top level")
+    if not spec:
+        raise f.fail(doc.key_lines["columns"], "'columns' is empty")
+    columns = tuple(
+        parse_column(f, name, value, spec.key_lines[name], default) for name, value in spec.items()
+    )
+    names = {c.name for c in columns}
+    fields: dict[str, Any] = {"table": table, "path": path, "columns": columns, "severity": default}
+    if "description" in doc:
+        fields["description"] = f.typed(doc, "description", (str,), "text", "at top level")
+    if "primary_key" in doc:
+        fields["primary_key"] = f.name_list(doc, "primary_key", "at top level")
+        for col in fields["primary_key"]:
+            if col not in names:
+                raise f.fail(
+                    doc.key_lines["primary_key"],
+                    f"primary_key names column {col!r}, which is not in 'columns'{close_match(col, names)}",
+                )
+    if "raw" in doc:
+        raw = f.typed(doc, "raw", (dict,), "a mapping like {source: orders}", "at top level")
+        f.known_keys(raw, ("source",), "in raw")
+        if "source" not in raw:
+            raise f.fail(raw.line, "'raw' needs 'source'")
+        fields["raw_source"] = f.typed(raw, "source", (str,), "a source name", "in raw")
+    if "checks" in doc:
+        fields.update(
+            parse_checks(f, f.typed(doc, "checks", (dict,), "a mapping", "at top level"), default, names)
+        )
+    if "reconcile" in doc:
+        items = f.typed(doc, "reconcile", (list,), "a list", "at top level")
+        fields["reconcile"] = parse_reconcile(f, items, default, names)
+    fields["extra"] = {k: v for k, v in doc.items() if k.startswith("x-")}
+    return Contract(**fields)
+
+
+def load_contract(file: Path | str) -> Contract:
+    """Load and validate one contract file."""
+    path = Path(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError(
+            f"{path}: no such contract file", "check the path passed to --contracts"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractError(f"{path}: cannot read contract: {exc}") from None
+    return parse_contract(text, path)

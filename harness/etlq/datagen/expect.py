@@ -1,0 +1,78 @@
+"""Who must catch a planted defect: the ETL's ingest (``quarantine``), a contract check (its id),
+or nobody, because the row is legal edge-case data that must load intact (``load``).
+
+The split between quarantine and checks follows the ETL's ingest typing (etl/sources.py,
+typed in SQL): a raw field that cannot be typed into its staging column (bad date,
+non-numeric amount, empty required value, text over the column's length, a row with the
+wrong number of fields) is quarantined with file and line, and so is a value outside the
+bounds the *staging* contract declares (negative amount, rate <= 0) and an unknown value of
+a column that staging loads normalized (status: trimmed, upper-cased, then one of the
+accepted values a later layer declares). A typed value that breaks any other rule loads into
+staging and is the contract checks' to find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from etlq.contracts.model import Contract
+from etlq.datagen.plan import SourcePlan, lineage
+
+QUARANTINE = "quarantine"
+LOAD = "load"
+
+
+def check_id(
+    contracts: Sequence[Contract], plan: SourcePlan, kind: str, columns: tuple[str, ...]
+) -> str | None:
+    """The first check, staging -> silver -> gold, of ``kind`` on ``columns`` in this source's lineage."""
+    for c in _tables(contracts, plan):
+        if _has_check(c, kind, columns):
+            return f"{c.table}::{kind}[{','.join(columns)}]"
+    return None
+
+
+def unique_key(contracts: Sequence[Contract], plan: SourcePlan) -> tuple[tuple[str, ...], str] | None:
+    """The first unique check in the lineage on this source's key: (its file columns, its id).
+
+    Lineage columns are left out (``run_date`` is the same for every row of a file), so
+    ``staging.fx_rates::unique[run_date,as_of_date,currency]`` guards ``(as_of_date, currency)``.
+    """
+    if not plan.key:
+        return None
+    for c in _tables(contracts, plan):
+        etl = {col.name for col in c.columns if col.origin == "etl"}
+        candidates = [tuple(c.primary_key)] + [tuple(u.value) for u in c.unique]
+        candidates += [(col.name,) for col in c.columns if col.unique is not None]
+        for cols in candidates:
+            in_file = tuple(x for x in cols if x not in etl)
+            if in_file and plan.key[0] in in_file and set(in_file) <= set(plan.columns):
+                return in_file, f"{c.table}::unique[{','.join(cols)}]"
+    return None
+
+
+def _tables(contracts: Sequence[Contract], plan: SourcePlan) -> list[Contract]:
+    """A raw source's lineage, staging -> silver -> gold; a ``--tables`` plan's own contract."""
+    return lineage(contracts, plan.name) if "." not in plan.name else [plan.contract]
+
+
+def _has_check(c: Contract, kind: str, columns: tuple[str, ...]) -> bool:
+    col = next((x for x in c.columns if x.name == columns[0]), None) if len(columns) == 1 else None
+    if col is None:
+        return False
+    return {
+        "not_null": col.not_null is not None,
+        "range": col.min is not None or col.max is not None,
+        "accepted_values": col.accepted is not None,
+        "pattern": col.pattern is not None,
+    }.get(kind, False)
+
+
+def rule_on(contracts: Sequence[Contract], plan: SourcePlan, column: str, *words: str) -> str | None:
+    """An expression check in the lineage that names ``column`` and one of ``words`` (e.g. now())."""
+    for c in _tables(contracts, plan):
+        for rule in c.rules:
+            text = rule.expression.lower()
+            if column.lower() in text and any(w in text for w in words):
+                return f"{c.table}::expression[{rule.name}]"
+    return None

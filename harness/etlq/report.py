@@ -1,0 +1,142 @@
+"""Allure HTML from ``reports/allure-results`` with the Allure command line that ``make allure`` installs.
+
+Trends: the previous report's ``history/`` is copied into the results folder before generating, so
+each nightly report carries the trend of the ones before it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etlq.errors import EtlqError
+
+ALLURE_BIN = Path(".tools/node_modules/.bin/allure")
+DEFAULT_RESULTS = Path("reports/allure-results")
+DEFAULT_OUT = Path("reports/allure-report")
+
+# Allure groups results into these categories on its "Categories" page; first match wins.
+CATEGORIES: tuple[dict[str, object], ...] = (
+    {"name": "Contract checks failed", "matchedStatuses": ["failed"], "messageRegex": r"(?s).*failing.*"},
+    {"name": "Other test failures", "matchedStatuses": ["failed"]},
+    {"name": "Broken (errors, connections, setup)", "matchedStatuses": ["broken"]},
+)
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    results_dir: Path
+    report_dir: Path
+    index: Path
+    statuses: dict[str, int] = field(default_factory=dict)
+    history_carried: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "results_dir": str(self.results_dir),
+            "report_dir": str(self.report_dir),
+            "index": str(self.index),
+            "statuses": dict(self.statuses),
+            "history_carried": self.history_carried,
+        }
+
+
+def find_allure(start: Path | None = None) -> Path:
+    """The Allure command line in ``.tools/`` of ``start``, a parent folder or the project, else on PATH."""
+    here = (start or Path.cwd()).resolve()
+    project = Path(__file__).resolve().parents[2]  # editable install: the checkout `make allure` ran in
+    for folder in (here, *here.parents, project):
+        candidate = folder / ALLURE_BIN
+        if candidate.exists():
+            return candidate
+    on_path = shutil.which("allure")
+    if on_path:
+        return Path(on_path)
+    raise EtlqError(
+        f"the Allure command line is not installed "
+        f"(looked for {ALLURE_BIN} in {here} and its parents, and on PATH)",
+        "run `make allure` to install allure-commandline from npm into .tools/",
+    )
+
+
+def count_statuses(results_dir: Path) -> dict[str, int]:
+    """Test results per Allure status (passed, failed, broken, skipped, unknown)."""
+    counts: Counter[str] = Counter()
+    for path in results_dir.glob("*-result.json"):
+        try:
+            counts[json.loads(path.read_text(encoding="utf-8")).get("status", "unknown")] += 1
+        except (OSError, ValueError):
+            counts["unreadable"] += 1
+    return dict(sorted(counts.items()))
+
+
+def carry_history(report_dir: Path, results_dir: Path) -> bool:
+    """Copy the last report's trend history into the results; False when there is none yet."""
+    history = report_dir / "history"
+    if not history.is_dir():
+        return False
+    target = results_dir / "history"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(history, target)
+    return True
+
+
+def _allure_generate(executable: Path, results_dir: Path, output: Path, *options: str) -> None:
+    if output.exists():
+        shutil.rmtree(output)
+    try:
+        proc = subprocess.run(
+            [str(executable), "generate", str(results_dir), "--output", str(output), "--clean", *options],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    except OSError as exc:
+        raise EtlqError(f"cannot run {executable}: {exc}", "run `make allure` to reinstall it") from None
+    if proc.returncode != 0 or not (output / "index.html").exists():
+        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise EtlqError(
+            f"allure generate failed (exit {proc.returncode}): {last[0]}",
+            "check that Java is installed (`java -version`)",
+            "run `make allure` to reinstall the Allure command line",
+        )
+
+
+def generate_report(
+    results_dir: Path = DEFAULT_RESULTS, report_dir: Path = DEFAULT_OUT, *, allure: Path | None = None
+) -> ReportSummary:
+    """Generate the Allure HTML report; raises ``EtlqError`` when results or Allure are missing."""
+    if not results_dir.is_dir() or not any(results_dir.glob("*-result.json")):
+        raise EtlqError(
+            f"no Allure results in {results_dir}",
+            "run the suites first (`pytest suites` or `robot robot/` write there)",
+            "pass --results DIR",
+        )
+    executable = allure or find_allure()
+    statuses = count_statuses(results_dir)
+    carried = carry_history(report_dir, results_dir)
+    (results_dir / "categories.json").write_text(json.dumps(list(CATEGORIES), indent=2), encoding="utf-8")
+    # Allure writes into --output directly: generate next to it and swap, so a failure keeps the old
+    # report. The report is one self-contained index.html (it opens from disk; a multi-file report
+    # needs a web server), plus the history/ folder of a regular report, which the next trend needs.
+    staging = report_dir.with_name(report_dir.name + ".tmp")
+    regular = report_dir.with_name(report_dir.name + ".full")
+    try:
+        _allure_generate(executable, results_dir, staging, "--single-file")
+        _allure_generate(executable, results_dir, regular)
+        shutil.move(regular / "history", staging / "history")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(regular, ignore_errors=True)
+    if report_dir.exists():
+        shutil.rmtree(report_dir)
+    staging.rename(report_dir)
+    return ReportSummary(results_dir, report_dir, report_dir / "index.html", statuses, carried)
