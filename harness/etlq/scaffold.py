@@ -22,8 +22,8 @@ import yaml
 from sqlalchemy import DOUBLE_PRECISION, Connection, Engine, case, cast, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from etlq.checks.connect import connected, db_reason
 from etlq.checks.sql_build import table_of
+from etlq.connect import connected, db_reason
 from etlq.contracts.types import is_numeric_type, is_text_type
 from etlq.drift.catalog import LiveTable, read_catalog
 from etlq.errors import EtlqError

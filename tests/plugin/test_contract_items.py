@@ -118,15 +118,20 @@ def test_deployed_mode_cannot_write(pytester: pytest.Pytester, shop_url: str, sh
         test_write="""
         import pytest
         from sqlalchemy import text
-        from sqlalchemy.exc import InternalError
+        from etlq.connect import ReadOnlyViolation
 
-        def test_write(etlq_engine):
-            with pytest.raises(InternalError, match="read-only transaction"):
+        @pytest.mark.parametrize("sql", [
+            "DELETE FROM shop.orders",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+            "COMMIT",
+        ])
+        def test_write(etlq_engine, sql):
+            with pytest.raises(ReadOnlyViolation):
                 with etlq_engine.begin() as conn:
-                    conn.execute(text("DELETE FROM shop.orders"))
+                    conn.execute(text(sql))
         """
     )
-    pytester.runpytest(*deployed_args(shop_url, shop_contracts)).assert_outcomes(passed=1)
+    pytester.runpytest(*deployed_args(shop_url, shop_contracts)).assert_outcomes(passed=3)
 
 
 def test_unreachable_database_is_one_line_setup_error(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg2.errors
 import pytest
 import sqlalchemy as sa
 
+from etlq.connect import ReadOnlyViolation
 from etlq.robot_library import EtlqLibrary
 from etlq.robot_library.state import KeywordError
 from fixtures.database import query
@@ -59,11 +61,8 @@ def test_table_should_match_contract_fails_on_error_severity_only(lib: EtlqLibra
     )
 
 
-def test_table_matches_once_the_rows_are_fixed(lib: EtlqLibrary) -> None:
-    with lib._state.engine.connect() as conn:
-        conn.execute(sa.text("SET TRANSACTION READ WRITE"))
-        conn.execute(sa.text("UPDATE shop.orders SET status = 'PAID' WHERE order_id IN (3, 4)"))
-        conn.commit()
+def test_table_matches_once_the_rows_are_fixed(lib: EtlqLibrary, fresh_database_url: str) -> None:
+    query(fresh_database_url, "UPDATE shop.orders SET status = 'PAID' WHERE order_id IN (3, 4)")
     lib.table_should_match_contract("shop.orders")  # the warn-severity negative amount is only logged
     lib.check_failing_count_should_be("shop.orders::accepted_values[status]", 0)
     lib.check_failing_count_should_be("shop.orders::range[amount]", 1)  # still there, not blocking
@@ -71,8 +70,22 @@ def test_table_matches_once_the_rows_are_fixed(lib: EtlqLibrary) -> None:
 
 def test_deployed_warehouse_is_read_only(lib: EtlqLibrary) -> None:
     engine = lib._state.engine
-    with pytest.raises(sa.exc.InternalError, match="read-only transaction"), engine.begin() as conn:
+    with pytest.raises(ReadOnlyViolation, match="it is DELETE"), engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM shop.orders"))
+    for sql in (
+        "SET TRANSACTION READ WRITE",
+        "COMMIT",
+        "SELECT set_config('transaction_read_only', 'off', true)",
+    ):
+        with pytest.raises(ReadOnlyViolation), engine.connect() as conn:
+            conn.execute(sa.text(sql))
+    # the second wall: below the statement guard, the driver still begins every transaction READ ONLY
+    raw = engine.raw_connection()
+    try:
+        with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction), raw.cursor() as cur:
+            cur.execute("DELETE FROM shop.orders")
+    finally:
+        raw.close()
 
 
 def test_schema_drift(lib: EtlqLibrary, fresh_database_url: str) -> None:

@@ -22,10 +22,10 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 from sqlalchemy import URL, Engine
 
-from etlq.checks.connect import normalized_url
 from etlq.checks.messages import describe
 from etlq.checks.plan import plan_checks, plan_contract
 from etlq.checks.results import CheckResult, CheckSpec, RunResult
+from etlq.connect import parse_url, scrub, session_args
 from etlq.contracts.model import Contract
 from etlq.errors import ConnectionFailed, EtlqError
 
@@ -196,10 +196,12 @@ def _context(url: URL) -> Any:
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     try:
-        connection_string = url.render_as_string(hide_password=False)
+        # GX builds its own engine from the string: etlq's timeouts and read-only default ride in it
+        session = {k: str(v) for k, v in session_args(url, read_only=True).items()}
+        connection_string = url.update_query_dict(session).render_as_string(hide_password=False)
         return context, context.data_sources.add_postgres("etlq", connection_string=connection_string)
     except Exception as exc:  # GX wraps every driver error in its own TestConnectionError
-        reason = str(exc).strip().splitlines()[0]
+        reason = scrub(str(exc).strip().splitlines()[0])
         if url.password:  # GX may repeat the connection string
             reason = reason.replace(str(url.password), "***")
         where = url.render_as_string(hide_password=True)
@@ -215,7 +217,7 @@ def run_gx(
     sample_limit: int = 20,
 ) -> RunResult:
     """Validate every (selected) check with GX on an ephemeral context; results as the SQL engine's."""
-    url = engine_or_url.url if isinstance(engine_or_url, Engine) else normalized_url(engine_or_url)
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else parse_url(engine_or_url)
     if not url.drivername.startswith("postgresql"):
         raise EtlqError(f"the gx engine needs a postgresql:// URL, got {url.drivername}://")
     contracts = list(contracts)

@@ -21,10 +21,10 @@ from sqlalchemy import Connection, Engine, TableClause, text
 from sqlalchemy.exc import DBAPIError
 
 from etlq.checks import sql_build as build
-from etlq.checks.connect import connected, db_reason
 from etlq.checks.messages import describe
 from etlq.checks.plan import plan_checks
 from etlq.checks.results import CheckResult, CheckSpec, Outcome, RunResult
+from etlq.connect import connected, db_reason
 from etlq.contracts.graph import parents_of
 from etlq.contracts.model import Contract
 from etlq.drift.catalog import Catalog, LiveTable, read_catalog

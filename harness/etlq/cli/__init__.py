@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from etl.errors import EtlError
+from etlq.connect import scrub
 from etlq.errors import EtlqError
 
 # Sub-command modules, in the order `etlq --help` lists them.
@@ -43,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 passed, 1 a check failed or breaking drift, 2 usage/config/connection error. "
         "See README.md and docs/.",
     )
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        metavar="S",
+        help="seconds to wait for a database connection (default 5; env ETLQ_CONNECT_TIMEOUT)",
+    )
+    parser.add_argument(
+        "--statement-timeout",
+        type=float,
+        metavar="S",
+        help="cancel a statement after S seconds; a check over it is an error (env ETLQ_STATEMENT_TIMEOUT)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"etlq.cli.{name}")
@@ -53,10 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # environment, so engines made anywhere below (and subprocesses: the ETL, GX) see them
+    for name, value in (("CONNECT", args.connect_timeout), ("STATEMENT", args.statement_timeout)):
+        if value is not None:
+            os.environ[f"ETLQ_{name}_TIMEOUT"] = str(value)
     try:
         return int(args.func(args))
     except (EtlqError, EtlError) as exc:  # both are one line with the fix; no traceback
-        print(f"etlq: error: {exc}", file=sys.stderr)
+        print(f"etlq: error: {scrub(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("etlq: interrupted", file=sys.stderr)

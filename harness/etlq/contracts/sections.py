@@ -19,6 +19,7 @@ from etlq.contracts.types import (
 )
 from etlq.contracts.validate import Source, close_match, describe, severity_of, unwrap
 from etlq.contracts.yamlnodes import YList, YMap
+from etlq.sqlguard import expression_refusal
 
 COLUMN_KEYS = (
     "type",
@@ -294,6 +295,8 @@ def parse_checks(f: Source, checks: YMap, default: Severity, column_names: set[s
             if any(e.name == name for e in exprs):
                 raise f.fail(item.key_lines["name"], f"checks.rules: duplicate rule name {name!r}")
             expression = f.typed(item, "expression", (str,), "an SQL predicate (text)", f"in rule {name!r}")
+            if refusal := expression_refusal(expression):  # contracts are data: one expression only
+                raise f.fail(item.key_lines["expression"], f"rule {name!r}: the expression {refusal}")
             exprs.append(
                 ExpressionRule(name, expression, severity_of(f, item, default, f"in rule {name!r}"), line)
             )

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
-from etlq.checks.connect import connected
+from etlq.connect import connected
 from etlq.contracts.model import Contract, ForeignKey
 from etlq.drift.catalog import Catalog, LiveColumn, LiveTable, read_catalog, read_snapshot, write_snapshot
 from etlq.drift.rules import (

@@ -1,8 +1,8 @@
 """The database the suites check, and the local environment that stands in for a deployment.
 
-``deployed``: the database at the resolved URL, opened read-only (every transaction is
-``READ ONLY``, so a suite cannot write even by mistake). ``local``: see ``local.py``. Both give
-a ``Warehouse``; pytest-free, so the Robot library uses the same.
+``deployed``: the database at the resolved URL, opened read-only (``etlq.connect``: every
+transaction is ``READ ONLY`` and only read-only statements are sent, so a suite cannot write).
+``local``: see ``local.py``. Both give a ``Warehouse``; pytest-free, so the Robot library uses the same.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy import Engine
 
-from etlq.checks.connect import connection_failed, normalized_url
-from etlq.errors import EtlqError
+from etlq.connect import checked_engine
 
 
 @dataclass(frozen=True)
@@ -40,29 +38,6 @@ def worker_id() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def read_only_engine(url: str) -> Engine:
-    """An engine whose every transaction is READ ONLY; raises ``ConnectionFailed`` when unreachable."""
-    try:
-        engine = create_engine(
-            normalized_url(url), connect_args={"options": "-c default_transaction_read_only=on"}
-        )
-    except (ArgumentError, ValueError) as exc:
-        raise EtlqError(
-            f"invalid database URL {url!r}: {exc}", "use postgresql://user:pass@host:port/db"
-        ) from None
-    return _checked(engine)
-
-
-def _checked(engine: Engine) -> Engine:
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        engine.dispose()
-        raise connection_failed(engine, exc) from None
-    return engine
-
-
 @contextlib.contextmanager
 def deployed_warehouse(
     url: str | None, run_date: dt.date, aws_endpoint: str | None = None, raw_bucket: str | None = None
@@ -72,7 +47,7 @@ def deployed_warehouse(
     from etlq.env.state import provisioned_aws, resolve_aws_endpoint, resolve_database_url
 
     resolved = resolve_database_url(url)
-    engine = read_only_engine(resolved)
+    engine = checked_engine(resolved, read_only=True)
     try:
         yield Warehouse(
             resolved,

@@ -23,8 +23,9 @@ import psycopg2
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from etlq.connect import make_engine, open_connection, scrub
 from etlq.contracts.model import Contract
-from etlq.errors import ConnectionFailed, EtlqError
+from etlq.errors import EtlqError
 from etlq.sanitize import output, subset
 from etlq.sanitize.catalog import Catalog, TableInfo, TableRef, parse_table, read_catalog, scope
 from etlq.sanitize.leakscan import KnownValues, Leak, TableScan, known_values_sql
@@ -79,9 +80,9 @@ def _finished(plan: SanitizeReport, leaks: Sequence[Leak], destination: str) -> 
 def sanitize(opts: SanitizeOptions) -> SanitizeReport:
     _validate(opts)
     masker = None if opts.plan_only else Masker(resolve_key(opts.mask_secret_id))
-    source = _engine(opts.source_url, "--source-url")
+    source = make_engine(opts.source_url, option="--source-url")
     try:
-        with _connect(source, opts.source_url, "--source-url") as conn:
+        with open_connection(source, "--source-url") as conn:
             with _db_errors("--source-url: reading the catalog failed", _GRANT), conn.begin():
                 read_only = _read_only(conn)
                 catalog = read_catalog(conn)
@@ -114,7 +115,7 @@ def _db_errors(what: str, *fixes: str) -> Iterator[None]:
         yield
     except (sa.exc.DBAPIError, psycopg2.Error) as exc:
         cause = getattr(exc, "orig", None) or exc
-        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        reason = scrub((str(cause).strip().splitlines() or [type(cause).__name__])[0])
         raise EtlqError(f"{what}: {reason}", *fixes) from None
 
 
@@ -125,29 +126,6 @@ def _validate(opts: SanitizeOptions) -> None:
         raise EtlqError(f"--fraction must be in (0, 1], got {opts.fraction}")
     if not opts.plan_only and (opts.target_url is None) == (opts.out is None):
         raise EtlqError("give exactly one of --target-url URL and --out DIR (or --plan)")
-
-
-def _engine(url: str, option: str) -> sa.Engine:
-    """Always psycopg2: COPY goes through its ``copy_expert`` (SQLAlchemy 2.1 picks psycopg 3 by default)."""
-    try:
-        parsed = sa.make_url(url)
-        if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg"}:
-            parsed = parsed.set(drivername="postgresql+psycopg2")
-        return sa.create_engine(parsed)
-    except (sa.exc.ArgumentError, ValueError, ImportError) as exc:
-        raise EtlqError(
-            f"{option} is not a database URL: {exc}", "use postgresql://user:pass@host:port/db"
-        ) from None
-
-
-def _connect(engine: sa.Engine, url: str, option: str) -> sa.Connection:
-    try:
-        return engine.connect()
-    except sa.exc.OperationalError as exc:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        raise ConnectionFailed(
-            f"{option} {shown}: cannot connect: {str(exc.orig).strip().splitlines()[0]}"
-        ) from None
 
 
 def _read_only(conn: sa.Connection) -> bool:
@@ -249,10 +227,10 @@ def _write_database(
     scans: list[TableScan],
     report: SanitizeReport,
 ) -> SanitizeReport:
-    target = _engine(url, "--target-url")
+    target = make_engine(url, option="--target-url")
     shown = sa.make_url(url).render_as_string(hide_password=True)
     try:
-        with _connect(target, url, "--target-url") as conn:
+        with open_connection(target, "--target-url") as conn:
             existing = output.existing_tables(conn, [i.ref for i in infos])
             conn.rollback()
             if existing:
