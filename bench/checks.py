@@ -95,14 +95,16 @@ def _failing(run: RunResult) -> dict[str, int | None]:
     return {result.id: result.failing for result in run.results}
 
 
-def measure(services: LocalServices, rows: int, repeat: int) -> Run:
+def measure(services: LocalServices, rows: int, repeat: int, with_peers: bool = True) -> Run:
     """Median seconds of each contender over ``repeat`` interleaved rounds, after one warm-up."""
     from etlq.checks.gx import run_gx  # GX is slow to import; only this measurement needs it
 
     [contract] = [c for c in contracts() if c.table == TABLE]
     specs = [spec for spec in plan_contract(contract) if spec.kind in ROW_KINDS]
     select = ",".join(spec.id for spec in specs)
-    tools, unavailable = peers.available()
+    tools, unavailable = (
+        peers.available() if with_peers else ([], ["Soda Core and datacontract-cli skipped (--no-peers)"])
+    )
     with workspace(services, "checks") as space, contextlib.ExitStack() as stack:
         _load(space, rows)
         contenders: dict[str, Callable[[], tuple[float, Any]]] = {

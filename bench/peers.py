@@ -77,6 +77,16 @@ def peer_python(tool: PeerTool, home: Path = ROOT / ".bench") -> Path:
     return python
 
 
+def _refuse_others(specs: Iterable[CheckSpec], kinds: frozenset[str], peer: str) -> None:
+    for spec in specs:
+        if spec.kind not in kinds:
+            raise ValueError(f"{spec.id}: no {peer} form in this bench")
+
+
+SODA_KINDS = frozenset({"not_null", "range", "pattern", "accepted_values", "expression"})
+ODCS_KINDS = frozenset({"not_null", "range", "pattern", "expression"})
+
+
 def _soda_column_checks(spec: CheckSpec) -> dict[str, Any]:
     name = {"name": spec.id}
     if spec.kind == "not_null":
@@ -95,6 +105,7 @@ def _soda_column_checks(spec: CheckSpec) -> dict[str, Any]:
 
 def soda_contract(dataset: str, specs: Sequence[CheckSpec]) -> dict[str, Any]:
     """A Soda Core v4 contract (as a dict) with one check per spec, each named by its etlq id."""
+    _refuse_others(specs, SODA_KINDS, "Soda Core")
     columns: dict[str, list[dict[str, Any]]] = {}
     checks: list[dict[str, Any]] = []
     for spec in specs:
@@ -157,6 +168,7 @@ def odcs_contract(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """An ODCS v3 contract for datacontract-cli with the same checks as properties and SQL rules,
     and the key datacontract-cli reports each check under, mapped to the etlq check id."""
+    _refuse_others(specs, ODCS_KINDS, "datacontract-cli")
     schema, name = table.split(".", 1)
     by_column: dict[str, list[CheckSpec]] = {}
     quality: list[dict[str, Any]] = []
