@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from etl.errors import EtlInputError
@@ -24,9 +25,16 @@ DEFAULT_REGION = "us-east-1"
 _CHUNK = 1 << 20
 
 
+# Every AWS call has a timeout and bounded retries with backoff and jitter (botocore's
+# "standard" mode: throttling and 5xx retried, at most 4 attempts in all).
+CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 4})
+
+
 def client(service: str) -> Any:
     session = boto3.session.Session()
-    return session.client(service, region_name=session.region_name or DEFAULT_REGION)  # type: ignore[call-overload]
+    return session.client(  # type: ignore[call-overload]
+        service, region_name=session.region_name or DEFAULT_REGION, config=CONFIG
+    )
 
 
 def where() -> str:

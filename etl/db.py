@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 from psycopg2.extensions import connection as Connection
@@ -23,13 +23,15 @@ SQL_DIR = Path(__file__).parent / "sql"
 _NAME = re.compile(r"^--\s*name:\s*(\S+)\s*$", re.MULTILINE)
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+# scheme://user:password@ up to the last @ of the word, so even a malformed URL shows no password
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*:)[^\s'\"]*@")
+_KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` (a URL, or a message quoting one) with every password replaced by ``***``."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***@", text)
+    return _KEYWORD_PASSWORD.sub(lambda m: f"{m['head']}***", text)
 
 
 def libpq_url(url: str) -> str:
@@ -47,8 +49,8 @@ def connect(url: str) -> Connection:
     """A connection in a transaction-per-``commit()`` mode (psycopg2's default)."""
     try:
         return psycopg2.connect(libpq_url(url), connect_timeout=10, application_name="etlq-etl")
-    except psycopg2.OperationalError as exc:
-        detail = (str(exc).strip().splitlines() or ["connection failed"])[0]
+    except psycopg2.Error as exc:  # OperationalError (unreachable) or ProgrammingError (bad URL)
+        detail = redact((str(exc).strip().splitlines() or ["connection failed"])[0])
         raise EtlInputError(
             f"cannot connect to PostgreSQL at {redact(url)}: {detail}",
             "start the database (locally: etlq env up)",
@@ -75,19 +77,45 @@ def _ddl_applied(cur: Any, checksum: str) -> bool:
     return bool(cur.fetchone()[0])
 
 
+def session_lock(conn: Connection, name: str, waiting: str) -> None:
+    """Take the session advisory lock ``name`` (outside any transaction); if another session
+    holds it, say ``waiting`` on stderr once and wait for it."""
+    with conn, conn.cursor() as cur:
+        cur.execute(f"SELECT pg_try_advisory_lock({advisory_key(name)})")
+        if cur.fetchone()[0]:
+            return
+    print(f"etl: {waiting}; waiting for it to finish", file=sys.stderr, flush=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"SELECT pg_advisory_lock({advisory_key(name)})")
+
+
+def session_unlock(conn: Connection, name: str) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute(f"SELECT pg_advisory_unlock({advisory_key(name)})")
+
+
 def ensure_schema(conn: Connection) -> None:
-    """Apply ``etl/sql/ddl/*.sql`` (all ``IF NOT EXISTS``) unless this version already is."""
+    """Apply ``etl/sql/ddl/*.sql`` (all ``IF NOT EXISTS``) unless this version already is.
+
+    Concurrent CREATE ... IF NOT EXISTS can still collide in the catalogs, so the DDL runs
+    under a session lock, and the re-check runs in a transaction begun AFTER the lock was
+    granted: one that began before it would keep a catalog snapshot from before the other
+    session's commit (``to_regclass`` would still say the table does not exist).
+    """
     scripts, checksum = _ddl()
     with conn, conn.cursor() as cur:
         if _ddl_applied(cur, checksum):
             return
-        # Concurrent CREATE ... IF NOT EXISTS can still collide in the catalogs; serialize.
-        cur.execute(f"SELECT pg_advisory_xact_lock({advisory_key('ddl')})")
-        if _ddl_applied(cur, checksum):
-            return
-        for script in scripts:
-            cur.execute(script)
-        cur.execute("INSERT INTO audit.ddl_applied (checksum) VALUES (%s)", (checksum,))
+    session_lock(conn, "ddl", "another run is creating the ETL's tables")
+    try:
+        with conn, conn.cursor() as cur:
+            if _ddl_applied(cur, checksum):
+                return
+            for script in scripts:
+                cur.execute(script)
+            cur.execute("INSERT INTO audit.ddl_applied (checksum) VALUES (%s)", (checksum,))
+    finally:
+        session_unlock(conn, "ddl")
 
 
 @cache

@@ -7,6 +7,7 @@ commits once at the end, together with the 'succeeded' audit row, or rolls every
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -89,17 +90,26 @@ def _finish(cur: Any, run_id: int, status: str, counts: Counts, error: str | Non
     )
 
 
-def _record_failure(conn: db.Connection, run_id: int, exc: BaseException) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]
+def _record_failure(database_url: str, run_id: int, exc: BaseException) -> None:
+    """Mark the run failed on a FRESH connection: the job's own may be the one that died
+    (a killed backend, a dropped network), and its transaction is rolled back either way."""
+    error = db.redact(f"{type(exc).__name__}: {exc}")[:_ERROR_LIMIT]
     try:
-        conn.rollback()
+        conn = db.connect(database_url)
+    except EtlError as connect_exc:
+        print(f"etl: could not record failure of run {run_id}: {connect_exc}", file=sys.stderr)
+        return
+    try:
         with conn, conn.cursor() as cur:
             _finish(
                 cur, run_id, "failed", Counts(details=exc.details if isinstance(exc, EtlError) else {}), error
             )
     except psycopg2.Error as record_exc:
         # The original error is the one to raise; losing the audit row must not hide it.
-        print(f"etl: could not record failure of run {run_id}: {record_exc}".strip(), file=sys.stderr)
+        reason = db.redact(str(record_exc).strip())
+        print(f"etl: could not record failure of run {run_id}: {reason}", file=sys.stderr)
+    finally:
+        conn.close()
 
 
 def run_job(database_url: str, job: str, run_date: date, body: JobBody, details: dict[str, Any]) -> JobResult:
@@ -107,11 +117,10 @@ def run_job(database_url: str, job: str, run_date: date, body: JobBody, details:
     conn = db.connect(database_url)
     try:
         db.ensure_schema(conn)
-        with conn.cursor() as cur:
-            # Session lock: runs of the same job serialize, so silver run_ids increase in
-            # commit order and gold's watermark never skips a run that commits late.
-            cur.execute(f"SELECT pg_advisory_lock({db.advisory_key(job)})")
-        conn.commit()
+        # Session lock: runs of the same job serialize (a second run of the same date waits,
+        # then replaces that date's rows: never a double load), so silver run_ids increase in
+        # commit order and gold's watermark never skips a run that commits late.
+        db.session_lock(conn, job, f"another {job} run is in progress")
         # One snapshot for the whole job: a concurrent ingest commit cannot be half-seen, and
         # gold's watermark covers exactly the rows it read. Writers of a job's targets are
         # serialized by the lock above, so this raises no serialization failures.
@@ -124,7 +133,9 @@ def run_job(database_url: str, job: str, run_date: date, body: JobBody, details:
                 _finish(cur, run_id, "succeeded", counts)
             conn.commit()
         except BaseException as exc:
-            _record_failure(conn, run_id, exc)
+            with contextlib.suppress(psycopg2.Error):
+                conn.rollback()  # releases nothing it should keep; fails harmlessly if the connection died
+            _record_failure(database_url, run_id, exc)
             raise
         return JobResult(
             job,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 DEFAULT_REGION = "us-east-1"
 LOCAL_KEY = "testing"
@@ -23,10 +24,15 @@ def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
+# Every AWS call has a timeout and bounded retries with backoff and jitter (botocore's
+# "standard" mode: throttling and 5xx retried, at most 4 attempts in all).
+CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 4})
+
+
 def client(service: str, endpoint_url: str | None = None) -> Any:
     """A boto3 client for ``service`` at ``endpoint_url`` (None: real AWS)."""
     if endpoint_url is None:
-        return boto3.session.Session().client(service, region_name=region())  # type: ignore[call-overload]
+        return boto3.session.Session().client(service, region_name=region(), config=CONFIG)  # type: ignore[call-overload]
     # A local endpoint accepts any key; real ones in the environment win so nothing is masked.
     key = None if os.environ.get("AWS_ACCESS_KEY_ID") else LOCAL_KEY
     return _local_client(service, endpoint_url, region(), key)
@@ -37,7 +43,7 @@ def _local_client(service: str, endpoint_url: str, region_name: str, key: str | 
     # Building a client costs ~0.2 s (service model loading); local endpoints are hit often in
     # tests, and clients are thread-safe, so one per (service, endpoint, region, key) is kept.
     session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=key, region_name=region_name)
-    return session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+    return session.client(service, endpoint_url=endpoint_url, config=CONFIG)  # type: ignore[call-overload]
 
 
 # What boto3 needs to talk to a local endpoint (moto accepts any key), for code that builds its

@@ -19,6 +19,7 @@ import os
 import re
 import string
 
+from etlq import aws
 from etlq.errors import EtlqError
 from etlq.sanitize import words
 
@@ -57,7 +58,8 @@ def _secret(secret_id: str) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        text = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+        secrets = boto3.client("secretsmanager", config=aws.CONFIG)
+        text = secrets.get_secret_value(SecretId=secret_id)["SecretString"]
     except (BotoCoreError, ClientError) as exc:
         raise EtlqError(
             f"cannot read masking key secret {secret_id!r}: {exc}", "check the secret id and AWS credentials"
