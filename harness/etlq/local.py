@@ -61,15 +61,27 @@ def local_services() -> Iterator[LocalServices]:
 
 
 def generate_raw(
-    contracts: Sequence[Contract], bucket: str, run_date: dt.date, rows: int, seed: int, defects: float = 0.0
+    pipeline: Pipeline,
+    contracts: Sequence[Contract],
+    bucket: str,
+    run_date: dt.date,
+    rows: int,
+    seed: int,
+    defects: float = 0.0,
 ) -> dict[str, Any]:
-    """Generated raw files for every staging contract into ``s3://bucket/``; returns the manifest."""
-    from etlq.datagen.run import GenerateOptions, generate
+    """Generated raw files for every staging contract into ``s3://bucket/``, where ``pipeline``
+    reads them and with its quarantine rules; returns the manifest."""
+    from etlq.datagen.run import GenerateOptions, generate, pipeline_options
 
-    result = generate(
-        contracts,
-        GenerateOptions(out=f"s3://{bucket}", rows=rows, seed=seed, run_date=run_date, defects=defects),
+    options = GenerateOptions(
+        out=f"s3://{bucket}",
+        rows=rows,
+        seed=seed,
+        run_date=run_date,
+        defects=defects,
+        **pipeline_options(pipeline),
     )
+    result = generate(contracts, options)
     key = result.manifest.removeprefix(f"s3://{bucket}/")
     body = aws.client("s3", os.environ.get("AWS_ENDPOINT_URL")).get_object(Bucket=bucket, Key=key)["Body"]
     return dict(json.loads(body.read()))
@@ -117,7 +129,7 @@ def loaded_warehouse(
     try:
         bucket = f"etlq-{label}-{worker_id()}-{uuid.uuid4().hex[:6]}".lower().replace("_", "-")
         aws.client("s3", services.aws_endpoint).create_bucket(Bucket=bucket)
-        manifest = generate_raw(contracts, bucket, run_date, rows, seed, defects)
+        manifest = generate_raw(pipeline, contracts, bucket, run_date, rows, seed, defects)
         run_etl(pipeline, url, bucket, run_date, contracts, gate)
         yield Warehouse(url, engine, "local", run_date, bucket, services.aws_endpoint, manifest, found)
     finally:

@@ -29,6 +29,21 @@ from etlq.errors import EtlqError
 
 ENTRY_POINT_GROUP = "etlq.pipelines"
 SETTING_ENV = "ETLQ_PIPELINE"
+# What a pipeline's ingest may quarantine (see Pipeline.quarantine_rules); datagen plants a
+# defect for each and, with no pipeline to ask, assumes an ingest that quarantines all of them.
+QUARANTINE_RULES = (
+    "unparseable",
+    "null_required",
+    "over_length",
+    "ragged_row",
+    "staging_bounds",
+    "unnormalized_value",
+)
+
+
+def default_raw_prefix(source: str, run_date: dt.date) -> str:
+    """The landing layout assumed when no pipeline names its own (``Pipeline.raw_prefix``)."""
+    return f"raw/{source}/run_date={run_date.isoformat()}/"
 
 
 @runtime_checkable

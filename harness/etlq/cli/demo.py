@@ -98,9 +98,9 @@ def _load(
     aws.client("s3", services.aws_endpoint).create_bucket(Bucket=RAW_BUCKET)
     for offset, day in enumerate(days):
         started = _step(
-            f"generate {rows} order events (customers, FX rates to match) for {day} into s3://{RAW_BUCKET}/raw/"
+            f"generate {rows} order events (customers, FX rates to match) for {day} into s3://{RAW_BUCKET}/"
         )
-        generate_raw(contracts, RAW_BUCKET, day, rows, seed + offset * DAY_SEED_STEP)
+        generate_raw(pipeline, contracts, RAW_BUCKET, day, rows, seed + offset * DAY_SEED_STEP)
         results = run_etl(pipeline, url, RAW_BUCKET, day, contracts)
         jobs = ", ".join(
             f"{r['job']} {r['status']} ({r.get('rows_out')} "
