@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench import checks, datagen, ingest
 from bench.results import Run, machine, table, write
-from etlq.pytest_plugin.local import LocalServices, local_services
+from etlq.local import LocalServices, local_services
 
 # rows per measurement when --rows is not given: all three take about a minute on 2 cores
 DEFAULT_ROWS = {"checks": 500_000, "datagen": 2_000_000, "ingest": 500_000}

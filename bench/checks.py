@@ -21,7 +21,7 @@ from etlq.checks import run_checks
 from etlq.checks.plan import plan_contract
 from etlq.checks.results import RunResult
 from etlq.checks.sql_build import ROW_KINDS
-from etlq.pytest_plugin.local import LocalServices
+from etlq.local import LocalServices
 
 TABLE = "staging.orders"
 MAX_SQL_OVER_FUSED = 1.3  # the engine's cost over the query an engineer would write by hand

@@ -15,7 +15,7 @@ from bench.timing import median, timed
 from bench.workspace import Workspace, ingest_orders, land_raw, server_version, workspace
 from etl import aws, db
 from etl.runner import JobResult
-from etlq.pytest_plugin.local import LocalServices
+from etlq.local import LocalServices
 
 DEFECTS = 0.01  # planted defects per clean row, so the quarantine path runs as in production
 LINES_TABLE = "public.raw_orders_lines"

@@ -18,8 +18,8 @@ from sqlalchemy import column, func, select, table, text
 
 from etlq.checks.sql_engine import run_checks
 from etlq.contracts import Contract
-from etlq.pytest_plugin.render import failure_text
-from etlq.pytest_plugin.warehouse import Warehouse
+from etlq.verdicts.text import failure_text
+from etlq.warehouse import Warehouse
 
 pytestmark = [pytest.mark.regression, pytest.mark.quality, pytest.mark.slow, allure.epic("planted defects")]
 

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, column, func, select, table
 from etlq import aws
 from etlq.contracts import Contract
 from etlq.errors import EtlqError
-from etlq.pytest_plugin.checks import CheckUnderTest
-from etlq.pytest_plugin.raw import raw_record_counts
-from etlq.pytest_plugin.warehouse import Warehouse
+from etlq.pytest_plugin import CheckUnderTest
+from etlq.raw import raw_record_counts
+from etlq.warehouse import Warehouse
 
 pytestmark = [pytest.mark.regression, pytest.mark.completeness]
 

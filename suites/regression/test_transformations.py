@@ -8,8 +8,8 @@ from __future__ import annotations
 import allure
 import pytest
 
-from etlq.pytest_plugin.golden import GoldenCase, render_diff
-from etlq.pytest_plugin.golden_db import run_case
+from etlq.golden.cases import GoldenCase, render_diff
+from etlq.golden.run import run_case
 
 pytestmark = [pytest.mark.regression, pytest.mark.transformation, allure.epic("transformations")]
 

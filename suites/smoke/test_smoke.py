@@ -14,9 +14,8 @@ from sqlalchemy import Engine, column, func, select, table, text
 from etlq.checks.sql_engine import run_checks
 from etlq.contracts import Contract
 from etlq.drift.diff import diff_contracts
-from etlq.pytest_plugin.config import EtlqConfig
-from etlq.pytest_plugin.outcome import record_warn
-from etlq.pytest_plugin.render import failure_text
+from etlq.pytest_plugin import EtlqConfig, record_warn
+from etlq.verdicts.text import failure_text
 
 pytestmark = [pytest.mark.smoke, allure.epic("smoke: the deploy gate")]
 

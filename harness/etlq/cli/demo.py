@@ -24,7 +24,7 @@ from etlq.errors import EtlqError
 
 if TYPE_CHECKING:  # the CLI imports every command module at start: keep heavy imports lazy
     from etlq.contracts import Contract
-    from etlq.pytest_plugin.local import LocalServices
+    from etlq.local import LocalServices
 
 RAW_BUCKET = "etlq-raw"
 DATABASE = "etlq_demo"
@@ -86,7 +86,7 @@ def _load(
     A run the quality gate stops raises ``QualityGateFailed`` (exit 1), bad input ``EtlInputError``.
     """
     from etlq import aws
-    from etlq.pytest_plugin.local import generate_raw, run_etl
+    from etlq.local import generate_raw, run_etl
 
     url = services.pg.create_database(DATABASE)
     aws.client("s3", services.aws_endpoint).create_bucket(Bucket=RAW_BUCKET)
@@ -143,7 +143,7 @@ def _suites(url: str, endpoint: str, run_date: dt.date, contracts: Path, results
 
 def run(args: argparse.Namespace) -> int:
     from etlq.contracts import load_contracts
-    from etlq.pytest_plugin.local import local_services
+    from etlq.local import local_services
     from etlq.report import find_allure, generate_report
 
     if args.rows < 1:

@@ -15,9 +15,9 @@ import pytest
 from etlq.checks.plan import matches, split_globs
 from etlq.contracts.kinds import BY_NAME
 from etlq.errors import EtlqError
+from etlq.golden.cases import GoldenCase, load_cases
 from etlq.pytest_plugin.checks import CHECK_FIXTURE, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY
-from etlq.pytest_plugin.golden import GoldenCase, load_cases
 
 CONTRACT_FIXTURE = "etlq_contract"
 CASE_FIXTURE = "etlq_golden_case"

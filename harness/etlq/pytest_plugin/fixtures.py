@@ -17,12 +17,12 @@ from etl.errors import EtlError
 from etlq.checks.results import CheckSpec
 from etlq.contracts import Contract
 from etlq.errors import EtlqError
+from etlq.golden.cases import GoldenCase
+from etlq.local import LocalServices, loaded_warehouse, local_services
 from etlq.pytest_plugin.allure_labels import label_case, label_contract
 from etlq.pytest_plugin.checks import CheckUnderTest, Plan, TableResults, selected_specs, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY, EtlqConfig
-from etlq.pytest_plugin.golden import GoldenCase
-from etlq.pytest_plugin.local import LocalServices, loaded_warehouse, local_services
-from etlq.pytest_plugin.warehouse import Warehouse, deployed_warehouse
+from etlq.warehouse import Warehouse, deployed_warehouse
 
 
 @pytest.fixture(scope="session")

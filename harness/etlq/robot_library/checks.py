@@ -9,8 +9,8 @@ from robot.api import logger
 from etlq.checks.plan import plan_contract
 from etlq.checks.results import CheckResult, CheckSpec
 from etlq.checks.sql_engine import run_checks
-from etlq.pytest_plugin.render import failure_text, headline
 from etlq.robot_library.state import KeywordError, LibraryState, fail
+from etlq.verdicts.text import failure_text, headline
 
 
 class CheckKeywords:

@@ -8,9 +8,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy import table as sa_table
 
 from etlq.errors import EtlqError
-from etlq.pytest_plugin.local import loaded_warehouse, local_services
-from etlq.pytest_plugin.warehouse import deployed_warehouse
+from etlq.local import loaded_warehouse, local_services
 from etlq.robot_library.state import KeywordError, LibraryState, as_date
+from etlq.warehouse import deployed_warehouse
 
 
 class ConnectionKeywords:

@@ -8,7 +8,7 @@ from robot.api.deco import keyword
 from sqlalchemy import text
 
 from etl.errors import EtlError
-from etlq.pytest_plugin.local import run_etl
+from etlq.local import run_etl
 from etlq.robot_library.state import KeywordError, LibraryState, as_date, fail
 
 LATEST_RUN = text(

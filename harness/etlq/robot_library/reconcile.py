@@ -8,9 +8,9 @@ from sqlalchemy import table as sa_table
 from etlq import aws
 from etlq.checks.sql_engine import run_checks
 from etlq.errors import EtlqError
-from etlq.pytest_plugin.raw import raw_prefix, raw_record_counts
-from etlq.pytest_plugin.render import headline
+from etlq.raw import raw_prefix, raw_record_counts
 from etlq.robot_library.state import KeywordError, LibraryState, fail
+from etlq.verdicts.text import headline
 
 QUARANTINED = text("SELECT count(*) FROM audit.quarantine WHERE run_date = :d AND source = :s")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etlq.contracts import Contract, load_contracts
-from etlq.pytest_plugin.warehouse import Warehouse
+from etlq.warehouse import Warehouse
 
 
 class KeywordError(RuntimeError):

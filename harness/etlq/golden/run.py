@@ -17,7 +17,7 @@ from sqlalchemy.sql.ddl import CreateTableAs
 
 from etl import db as etl_db
 from etl.pipeline import JobResult, run_gold, run_silver
-from etlq.pytest_plugin.golden import GoldenCase, TableDiff, diff_rows, read_csv, table_of
+from etlq.golden.cases import GoldenCase, TableDiff, diff_rows, read_csv, table_of
 
 
 def _split(qualified: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine
 from etlq import aws
 from etlq.contracts import Contract
 from etlq.env import postgres
-from etlq.pytest_plugin.warehouse import Warehouse, worker_id
+from etlq.warehouse import Warehouse, worker_id
 
 
 @dataclass(frozen=True)
