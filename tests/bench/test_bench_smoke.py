@@ -39,7 +39,7 @@ def test_bench_runs_every_measurement_and_the_fused_query_agrees(tmp_path: Path)
     assert [run["agree"] for run in runs.values()][:3] == [True, None, True]
     table = (tmp_path / "R.md").read_text()
     assert all(f"| {name} | {runs[name]['rows']:,} |" in table for name in runs)
-    assert list(runs) == ["checks", "datagen", "ingest", "reconcile"]
+    assert list(runs) == ["checks", "datagen", "ingest", "reconcile", "nightly"]
     for run in runs.values():
         assert run["rows"] >= 2000
         assert run["subject_s"] > 0
@@ -69,3 +69,8 @@ def test_bench_runs_every_measurement_and_the_fused_query_agrees(tmp_path: Path)
     assert (etlq["missing"], etlq["extra"]) == (34, 33)
     # changed values count only where reconcile compares columns; then every contender agrees
     assert runs["reconcile"]["agree"] is (etlq["changed"] == 33)
+
+    nightly = runs["nightly"]["details"]
+    assert set(nightly["seconds_by_step"]) >= {"datagen", "ingest", "silver", "gold", "checks"}
+    assert nightly["rows_by_table"]["staging.orders"] > 0 and nightly["rows_by_table"]["gold.fact_orders"] > 0
+    assert nightly["checks"] == sum(nightly["outcomes"].values()) > 100
