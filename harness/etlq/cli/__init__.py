@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from etl.errors import EtlError
 from etlq.connect import scrub
 from etlq.errors import EtlqError
 
@@ -73,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ[f"ETLQ_{name}_TIMEOUT"] = str(value)
     try:
         return int(args.func(args))
-    except (EtlqError, EtlError) as exc:  # both are one line with the fix; no traceback
+    except EtlqError as exc:  # one line with the fix, no traceback (a pipeline's own: PipelineFailed)
         print(f"etlq: error: {scrub(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

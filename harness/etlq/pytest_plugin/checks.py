@@ -26,7 +26,6 @@ from etlq.verdicts.text import failure_text, headline
 CHECK_FIXTURE = "etlq_check"
 PLAN_KEY = pytest.StashKey["Plan"]()
 # completeness: is everything there; quality: is what is there right.
-COMPLETENESS_KINDS = frozenset({"row_count", "freshness", "reconcile"})
 
 
 @dataclass(frozen=True)
