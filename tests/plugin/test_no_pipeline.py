@@ -15,18 +15,12 @@ from etlq.pipeline import SETTING_ENV, find_pipeline
 from etlq.raw import raw_reconciles
 from etlq.verdicts.runs import loaded_by_pipeline
 from etlq.warehouse import deployed_warehouse
+from tests.plugin.shop import RAW_CONTRACT
 from tests.plugin.support import deployed_args, outcomes
 
 pytest_plugins = ["pytester"]
 SUITES = Path(__file__).parents[2] / "suites"
 HOW = "needs the pipeline under test, and there is none"
-STAGING = """\
-table: staging.orders
-raw: {source: orders}
-columns:
-  order_id: {type: bigint}
-  run_date: {type: date}
-"""
 
 
 @pytest.fixture
@@ -79,7 +73,7 @@ def test_verdicts_skip_with_how_to_register(
     no_pipeline: None, fresh_database_url: str, tmp_path: Path
 ) -> None:
     (tmp_path / "staging").mkdir()
-    (tmp_path / "staging" / "orders.yml").write_text(STAGING)
+    (tmp_path / "staging" / "orders.yml").write_text(RAW_CONTRACT)
     [contract] = load_contracts(tmp_path)
     with deployed_warehouse(fresh_database_url, dt.date(2024, 3, 1), raw_bucket="landing") as warehouse:
         loaded = loaded_by_pipeline(warehouse)
