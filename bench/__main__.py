@@ -8,10 +8,11 @@ import os
 from pathlib import Path
 
 from bench import checks, datagen, ingest
-from bench.results import Run, machine, table, write
+from bench.results import Run, machine, markdown, table, write
 from etlq.local import LocalServices, local_services
 
 # rows per measurement when --rows is not given: all three take about a minute on 2 cores
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 DEFAULT_ROWS = {"checks": 500_000, "datagen": 2_000_000, "ingest": 500_000}
 
 
@@ -41,6 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="skip Soda Core and datacontract-cli (their venvs under .bench/ are built on first use)",
     )
     parser.add_argument("--out", type=Path, default=Path("reports/bench.json"), help="the JSON report")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="the Markdown table of the latest run (committed)"
+    )
     return parser.parse_args(argv)
 
 
@@ -64,10 +68,12 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 runs.append(ingest.measure(services, rows[name], args.repeat))
     about["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    write(args.out, {"machine": about, "repeat": args.repeat, "runs": [run.to_dict() for run in runs]})
+    document = {"machine": about, "repeat": args.repeat, "runs": [run.to_dict() for run in runs]}
+    write(args.out, document)
+    args.results.write_text(markdown(document), encoding="utf-8")
     print()
     print(table(runs))
-    print(f"\nwritten to {args.out}")
+    print(f"\nwritten to {args.out} and {args.results}")
     return 0
 
 

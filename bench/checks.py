@@ -154,6 +154,7 @@ def measure(services: LocalServices, rows: int, repeat: int, with_peers: bool = 
         and peers_met
         and ratios["sql_over_fused_sql"] <= MAX_SQL_OVER_FUSED
         and ratios["gx_over_sql"] >= MIN_GX_OVER_SQL,
+        agree=agree,
         details={"checks": len(fused), "counts_agree": agree, "failing": failing, "postgres": postgres},
         warnings=tuple(unavailable)
         + (() if agree else ("failing counts differ between contenders (see details.failing)",)),

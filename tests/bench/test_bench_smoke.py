@@ -18,9 +18,27 @@ from bench.__main__ import main
 def test_bench_runs_every_measurement_and_the_fused_query_agrees(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     # the peers' venvs (Soda Core, datacontract-cli: ~1 GB) are built by `make bench`, not here
-    assert main(["--rows", "2000", "--repeat", "1", "--no-peers", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--rows",
+                "2000",
+                "--repeat",
+                "1",
+                "--no-peers",
+                "--out",
+                str(out),
+                "--results",
+                str(tmp_path / "R.md"),
+            ]
+        )
+        == 0
+    )
 
     runs = {run["name"]: run for run in json.loads(out.read_text())["runs"]}
+    assert [run["agree"] for run in runs.values()] == [True, None, True]
+    table = (tmp_path / "R.md").read_text()
+    assert all(f"| {name} | {runs[name]['rows']:,} |" in table for name in runs)
     assert list(runs) == ["checks", "datagen", "ingest"]
     for run in runs.values():
         assert run["rows"] >= 2000
