@@ -7,13 +7,20 @@ import contextlib
 import os
 from pathlib import Path
 
-from bench import checks, datagen, ingest
+from bench import checks, datagen, ingest, nightly, reconcile
 from bench.results import Run, machine, markdown, table, write
 from etlq.local import LocalServices, local_services
 
 # rows per measurement when --rows is not given: all three take about a minute on 2 cores
+ON_DATABASE = {"ingest": ingest.measure, "nightly": nightly.measure}
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-DEFAULT_ROWS = {"checks": 500_000, "datagen": 2_000_000, "ingest": 500_000}
+DEFAULT_ROWS = {
+    "checks": 500_000,
+    "datagen": 2_000_000,
+    "ingest": 500_000,
+    "reconcile": 1_000_000,
+    "nightly": 1_000_000,
+}
 
 
 def _positive(text: str) -> int:
@@ -63,10 +70,13 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if services is None:
                 services = stack.enter_context(local_services())
+            with_peers = not args.no_peers
             if name == "checks":
-                runs.append(checks.measure(services, rows[name], args.repeat, with_peers=not args.no_peers))
+                runs.append(checks.measure(services, rows[name], args.repeat, with_peers=with_peers))
+            elif name == "reconcile":
+                runs.append(reconcile.measure(services, rows[name], args.repeat, with_peers=with_peers))
             else:
-                runs.append(ingest.measure(services, rows[name], args.repeat))
+                runs.append(ON_DATABASE[name](services, rows[name], args.repeat))
     about["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     document = {"machine": about, "repeat": args.repeat, "runs": [run.to_dict() for run in runs]}
     write(args.out, document)

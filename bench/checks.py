@@ -114,7 +114,7 @@ def measure(services: LocalServices, rows: int, repeat: int, with_peers: bool = 
             "count_star": lambda: timed(lambda: count_star(space)),
         }
         for tool in tools:  # each peer times itself: its process start and imports are not the subject
-            peer = peers.Peer(tool, space.url, TABLE, specs, {c.name: c.type for c in contract.columns})
+            peer = peers.check_peer(tool, space.url, TABLE, specs, {c.name: c.type for c in contract.columns})
             stack.callback(peer.close)
             contenders[tool.name] = peer.run
         # one untimed round: connection pools, caches and GX's first-use setup are not the subject

@@ -1,4 +1,4 @@
-"""Runs inside a peer's own venv (Soda Core v4 or datacontract-cli); it must not import etlq.
+"""Runs inside a peer's own venv (Soda Core v4, datacontract-cli, reladiff); it must not import etlq.
 
 Protocol, one JSON object per line on stdin and stdout:
   1. ``{"tool": ..., "contract": {...}, ...}`` -> writes the files, imports the peer -> ``{"ready": true}``
@@ -65,7 +65,31 @@ def _datacontract(setup: dict[str, Any], folder: Path) -> Callable[[], dict[str,
     return run
 
 
-TOOLS = {"soda": _soda, "datacontract": _datacontract}
+def _reladiff(setup: dict[str, Any], folder: Path) -> Callable[[], dict[str, Any]]:
+    import reladiff
+
+    def table(name: str) -> Any:
+        return reladiff.connect_to_table(
+            setup["uri"], name, setup["key"], extra_columns=tuple(setup["columns"])
+        )
+
+    source, target = table(setup["source"]), table(setup["target"])
+
+    def run() -> dict[str, Any]:
+        signs: dict[Any, set[str]] = {}
+        diff = reladiff.diff_tables(source, target, algorithm=reladiff.Algorithm.JOINDIFF)
+        for sign, row in diff:
+            signs.setdefault(row[0], set()).add(sign)  # the key is the first column
+        return {
+            "missing": sum(1 for found in signs.values() if found == {"-"}),
+            "extra": sum(1 for found in signs.values() if found == {"+"}),
+            "changed": sum(1 for found in signs.values() if found == {"-", "+"}),
+        }
+
+    return run
+
+
+TOOLS = {"soda": _soda, "datacontract": _datacontract, "reladiff": _reladiff}
 
 
 def main() -> int:

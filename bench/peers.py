@@ -1,4 +1,4 @@
-"""Soda Core v4 and datacontract-cli as peers: each in a venv of its own, driven over a pipe.
+"""Soda Core v4, datacontract-cli and reladiff as peers: each in a venv of its own, over a pipe.
 
 Their pins conflict with etlq's (psycopg 3, pydantic, sqlglot), so each peer gets a venv under
 ``.bench/<name>`` that the bench creates on first use (``pip install`` of one pinned
@@ -43,7 +43,8 @@ class PeerTool:
 
 SODA = PeerTool("soda", "soda-postgres==4.28.0", "soda_postgres")
 DATACONTRACT = PeerTool("datacontract", "datacontract-cli[postgres]==1.2.8", "datacontract")
-TOOLS = (SODA, DATACONTRACT)
+RELADIFF = PeerTool("reladiff", "reladiff[postgresql]==0.6.0", "reladiff")
+TOOLS = (SODA, DATACONTRACT, RELADIFF)
 
 
 class PeerUnavailable(RuntimeError):
@@ -218,32 +219,12 @@ def _connection(url: str) -> dict[str, Any]:
 
 
 class Peer:
-    """A running peer worker: ``run()`` verifies once and returns its failing count per check id."""
+    """A running peer worker: ``run()`` verifies once and returns the seconds the peer timed and
+    its counts under the bench's names (``keys`` maps the peer's own names to the bench's)."""
 
-    def __init__(
-        self, tool: PeerTool, url: str, table: str, specs: Sequence[CheckSpec], types: Mapping[str, str]
-    ) -> None:
-        """``types`` maps each column to its PostgreSQL type, as the etlq contract declares it."""
-        conn = _connection(url)
-        if tool is SODA:
-            setup = {
-                "tool": "soda",
-                "data_source": {"type": "postgres", "name": "bench", "connection": conn},
-                "contract": soda_contract(f"bench/{conn['database']}/{table.replace('.', '/')}", specs),
-            }
-            self._keys = {spec.id: spec.id for spec in specs}
-        else:
-            server = {key: conn[key] for key in ("host", "port", "database")}
-            setup = {
-                "tool": "datacontract",
-                "env": {
-                    "DATACONTRACT_POSTGRES_USERNAME": conn["user"],
-                    "DATACONTRACT_POSTGRES_PASSWORD": conn["password"],
-                },
-            }
-            setup["contract"], self._keys = odcs_contract(server, table, specs, types)
+    def __init__(self, tool: PeerTool, setup: dict[str, Any], keys: Mapping[str, str]) -> None:
         self.name = tool.name
-        self.ids = [spec.id for spec in specs]
+        self._keys = dict(keys)
         env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
         self._proc = subprocess.Popen(
             [str(peer_python(tool)), str(WORKER)],
@@ -253,7 +234,7 @@ class Peer:
             text=True,
             env=env,
         )
-        self._ask(setup)  # imports the peer and writes its files, outside every clock
+        self._ask({"tool": tool.name, **setup})  # imports the peer and writes its files, outside every clock
 
     def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
         stdin: IO[str] | None = self._proc.stdin
@@ -271,14 +252,14 @@ class Peer:
 
     def run(self) -> tuple[float, dict[str, int | None]]:
         """Seconds of one verification as the peer timed it (no process start, no import), and
-        the failing count per etlq check id (None where the peer reported none)."""
+        the count per bench name (None where the peer reported none; counts sharing a name add)."""
         answer = self._ask({"run": True})
-        failing: dict[str, int | None] = dict.fromkeys(self.ids)
+        counts: dict[str, int | None] = dict.fromkeys(self._keys.values())
         for key, count in answer["failing"].items():
-            check = self._keys.get(key)
-            if check is not None and count is not None:
-                failing[check] = (failing[check] or 0) + count
-        return float(answer["seconds"]), failing
+            name = self._keys.get(key)
+            if name is not None and count is not None:
+                counts[name] = (counts[name] or 0) + count
+        return float(answer["seconds"]), counts
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -288,6 +269,38 @@ class Peer:
                 self._proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+
+
+def check_peer(
+    tool: PeerTool, url: str, table: str, specs: Sequence[CheckSpec], types: Mapping[str, str]
+) -> Peer:
+    """Soda Core or datacontract-cli verifying ``specs`` on ``table``; counts by etlq check id.
+    ``types`` maps each column to its PostgreSQL type, as the etlq contract declares it."""
+    conn = _connection(url)
+    if tool is SODA:
+        dataset = f"bench/{conn['database']}/{table.replace('.', '/')}"
+        setup = {
+            "data_source": {"type": "postgres", "name": "bench", "connection": conn},
+            "contract": soda_contract(dataset, specs),
+        }
+        return Peer(tool, setup, {spec.id: spec.id for spec in specs})
+    server = {key: conn[key] for key in ("host", "port", "database")}
+    contract, keys = odcs_contract(server, table, specs, types)
+    env = {"DATACONTRACT_POSTGRES_USERNAME": conn["user"], "DATACONTRACT_POSTGRES_PASSWORD": conn["password"]}
+    return Peer(tool, {"env": env, "contract": contract}, keys)
+
+
+def diff_peer(url: str, source: str, target: str, key: str, columns: Sequence[str]) -> Peer:
+    """reladiff's in-database join diff of two tables; counts ``missing``, ``extra``, ``changed``."""
+    plain = make_url(url).set(drivername="postgresql")
+    setup = {
+        "uri": plain.render_as_string(hide_password=False),
+        "source": source,
+        "target": target,
+        "key": key,
+        "columns": list(columns),
+    }
+    return Peer(RELADIFF, setup, {name: name for name in ("missing", "extra", "changed")})
 
 
 def available(tools: Sequence[PeerTool] = TOOLS) -> tuple[list[PeerTool], list[str]]:

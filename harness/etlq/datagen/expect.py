@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from etlq.contracts.kinds import BY_NAME
 from etlq.contracts.model import Contract
 from etlq.datagen.plan import SourcePlan, lineage
 
@@ -61,14 +62,8 @@ def _tables(contracts: Sequence[Contract], plan: SourcePlan) -> list[Contract]:
 
 def _has_check(c: Contract, kind: str, columns: tuple[str, ...]) -> bool:
     col = next((x for x in c.columns if x.name == columns[0]), None) if len(columns) == 1 else None
-    if col is None:
-        return False
-    return {
-        "not_null": col.not_null is not None,
-        "range": col.min is not None or col.max is not None,
-        "accepted_values": col.accepted is not None,
-        "pattern": col.pattern is not None,
-    }.get(kind, False)
+    declared_on = BY_NAME[kind].declared_on
+    return col is not None and declared_on is not None and declared_on(col)
 
 
 def rule_on(contracts: Sequence[Contract], plan: SourcePlan, column: str, *words: str) -> str | None:

@@ -231,7 +231,7 @@ def _with_downstream_values(col: Column, downstream: list[Contract]) -> Column:
     for c in downstream:
         other = next((x for x in c.columns if x.name == col.name and x.accepted is not None), None)
         if other is not None:
-            return replace(col, accepted=other.accepted)
+            return col.with_checks(accepted=other.accepted)
     return col
 
 

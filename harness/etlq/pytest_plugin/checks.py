@@ -27,7 +27,6 @@ from etlq.warehouse import read_only
 CHECK_FIXTURE = "etlq_check"
 PLAN_KEY = pytest.StashKey["Plan"]()
 # completeness: is everything there; quality: is what is there right.
-COMPLETENESS_KINDS = frozenset({"row_count", "freshness", "reconcile"})
 
 
 @dataclass(frozen=True)
