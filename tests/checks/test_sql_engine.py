@@ -86,7 +86,7 @@ def test_one_fused_scan_per_table(shop: Shop) -> None:
         with statements(shop.engine) as seen:
             results = run_table(conn, contract, scan_specs, catalog=catalog)
         assert len(scan_specs) == 9 and len(seen) == 1
-        assert seen[0].count("FILTER (WHERE") == 7  # not_null, accepted, 2 ranges, pattern, max_length, expression
+        assert seen[0].count("FILTER (WHERE") == 7  # not_null, accepted, 2 ranges, pattern, max_length, rule
         assert {r.sql for r in results} == {results[0].sql}
         with statements(shop.engine) as seen:
             run_table(conn, contract, specs, catalog=catalog)
