@@ -1,21 +1,30 @@
-"""Count the records of a run's raw files in S3, independently of the ETL's own counts.
+"""Raw files -> staging + quarantine: count the records of a run's raw files in S3,
+independently of the pipeline's own counts, and compare them with what it staged and quarantined.
 
 Records are CSV records (a quoted field may span lines), the header excluded. Objects are
-streamed in chunks; nothing is held in memory but the current line.
+streamed in chunks; nothing is held in memory but the current line. Where a source's files
+land (``raw_prefix``) and what was quarantined come from the pipeline under test.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import column, func, select, table
+
+from etlq import aws
+from etlq.contracts import Contract
 from etlq.errors import EtlqError
+from etlq.pipeline import missing
+from etlq.verdicts import Verdict, failed, passed, skipped
+from etlq.warehouse import Warehouse, read_only
 
-
-def raw_prefix(source: str, run_date: dt.date) -> str:
-    return f"raw/{source}/run_date={run_date.isoformat()}/"
+NO_BUCKET = (
+    "no raw bucket to count: pass --etlq-raw-bucket (Robot: raw_bucket= of Connect To Warehouse, "
+    "-v RAW_BUCKET:...), set ETLQ_RAW_BUCKET, or use a local warehouse"
+)
 
 
 def _lines(body: Any) -> Iterator[str]:
@@ -35,14 +44,13 @@ def count_records(s3: Any, bucket: str, key: str) -> int:
     return max(sum(1 for _ in csv.reader(_lines(body))) - 1, 0)
 
 
-def raw_record_counts(s3: Any, bucket: str, source: str, run_date: dt.date) -> dict[str, int]:
-    """``s3://`` URI -> records, for every ``*.csv`` of ``source`` on ``run_date``.
+def raw_record_counts(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
+    """``s3://`` URI -> records, for every ``*.csv`` under ``prefix`` (one source, one run date).
 
     A missing bucket, unreachable endpoint or missing credentials raise a one-line ``EtlqError``."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     counts = {}
-    prefix = raw_prefix(source, run_date)
     try:
         paginator = s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
@@ -62,3 +70,40 @@ def raw_record_counts(s3: Any, bucket: str, source: str, run_date: dt.date) -> d
             "pass --etlq-aws-endpoint or set ETLQ_AWS_ENDPOINT_URL",
         ) from None
     return counts
+
+
+def raw_reconciles(warehouse: Warehouse, contract: Contract) -> Verdict:
+    """Every record of the run date's raw files of ``contract`` (a staging table) is either in
+    its table (``run_date`` = the run date) or quarantined by the pipeline for that source.
+
+    Skipped when it cannot apply (no raw source, no pipeline, no bucket); an unreadable bucket
+    raises ``EtlqError``."""
+    source, found = contract.raw_source, warehouse.pipeline
+    if source is None:
+        return skipped(f"{contract.table} names no raw source")
+    if found.pipeline is None:
+        return skipped(missing(found, "raw files reconciliation (the landing layout, the quarantine)"))
+    if warehouse.raw_bucket is None:
+        return skipped(NO_BUCKET)
+    day, bucket = warehouse.run_date, warehouse.raw_bucket
+    prefix = found.pipeline.raw_prefix(source, day)
+    files = raw_record_counts(aws.client("s3", warehouse.aws_endpoint), bucket, prefix)
+    if not files:  # nothing to count is no evidence that every record arrived
+        return failed(f"{source} on {day}: no raw files in s3://{bucket}/{prefix}")
+    staging = table(contract.name, column("run_date"), schema=contract.schema)
+    staged_sql = select(func.count()).select_from(staging).where(staging.c.run_date == day)
+    with read_only(warehouse.engine) as conn:
+        staged = int(conn.execute(staged_sql).scalar_one())
+    quarantined = int(found.pipeline.quarantined(warehouse.url, day).get(source, 0))
+    records = sum(files.values())
+    missing_records = records - staged - quarantined
+    counts = {"records": records, "files": len(files), "staged": staged, "quarantined": quarantined}
+    if missing_records:
+        return failed(
+            f"{source} on {day}: {records} raw records in {len(files)} file(s), but {staged} staged + "
+            f"{quarantined} quarantined = {staged + quarantined} ({missing_records:+d} unaccounted)",
+            **counts,
+        )
+    return passed(
+        f"{source} on {day}: {records} raw records = {staged} staged + {quarantined} quarantined", **counts
+    )

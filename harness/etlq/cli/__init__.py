@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from etl.errors import EtlError
 from etlq.errors import EtlqError
 
 # Sub-command modules, in the order `etlq --help` lists them.
@@ -55,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (EtlqError, EtlError) as exc:  # both are one line with the fix; no traceback
+    except EtlqError as exc:  # one line with the fix, no traceback (a pipeline's own: PipelineFailed)
         print(f"etlq: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

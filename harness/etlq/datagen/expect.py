@@ -1,14 +1,17 @@
 """Who must catch a planted defect: the ETL's ingest (``quarantine``), a contract check (its id),
 or nobody, because the row is legal edge-case data that must load intact (``load``).
 
-The split between quarantine and checks follows the ETL's ingest typing (etl/sources.py,
-typed in SQL): a raw field that cannot be typed into its staging column (bad date,
-non-numeric amount, empty required value, text over the column's length, a row with the
-wrong number of fields) is quarantined with file and line, and so is a value outside the
-bounds the *staging* contract declares (negative amount, rate <= 0) and an unknown value of
-a column that staging loads normalized (status: trimmed, upper-cased, then one of the
-accepted values a later layer declares). A typed value that breaks any other rule loads into
-staging and is the contract checks' to find.
+The split between quarantine and checks is the pipeline's to declare
+(``Pipeline.quarantine_rules``, passed in as ``GenerateOptions.quarantines``): a raw field
+that cannot be typed into its staging column (``unparseable``), an empty required value
+(``null_required``), text over the column's length (``over_length``), a row with the wrong
+number of fields (``ragged_row``), a value outside the bounds the *staging* contract declares
+(``staging_bounds``) and an unknown value of a column that staging loads as text and a later
+layer declares accepted values for (``unnormalized_value``). etl/ quarantines by all six; so
+does the ingest datagen assumes when no pipeline is registered. A rule the pipeline does not
+declare leaves the row to a contract check (or, for rows that cannot load, no defect is
+planted). A typed value that breaks any other rule loads into staging and is the contract
+checks' to find.
 """
 
 from __future__ import annotations
