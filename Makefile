@@ -59,6 +59,7 @@ libdoc: setup
 lint: setup
 	$(BIN)/ruff check etl harness fixtures suites tests bench
 	$(BIN)/mypy etl harness/etlq bench
+	$(BIN)/actionlint .github/workflows/*.yml
 
 report: setup allure
 	$(BIN)/etlq report
