@@ -30,7 +30,9 @@ def test_the_readme_alert_line_alerts_when_a_check_failed(
     sns, sqs = aws.client("sns", moto_endpoint), aws.client("sqs", moto_endpoint)
     topic = sns.create_topic(Name=f"alerts-{raw_bucket}")["TopicArn"]
     queue = sqs.create_queue(QueueName=f"q-{raw_bucket}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     # the line as a user runs it after `etlq env up` in a checkout: contracts in testdata/contracts
     shutil.copytree(next(iter(shop.bad)).path.parent, tmp_path / "testdata" / "contracts" / "bad")
@@ -42,7 +44,12 @@ def test_the_readme_alert_line_alerts_when_a_check_failed(
         "ETLQ_ALERT_TOPIC_ARN": topic,
     }
     proc = subprocess.run(
-        ["bash", "-c", readme_alert_line()], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        ["bash", "-c", readme_alert_line()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert proc.returncode == 1, proc.stderr  # a check failed: the job still fails
