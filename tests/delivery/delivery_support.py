@@ -7,14 +7,13 @@ a renamed make target or etlq option breaks the pipeline only when it runs, so a
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 from etlq.cli import build_parser
+from etlq.errors import EtlqError
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = re.compile(r"\$?\{\{.*?\}\}")  # GitHub `${{ expr }}`, Jinja `{{ ds }}`: a value
@@ -63,12 +62,10 @@ def _etlq_problem(argv: list[str]) -> str | None:
                 return f"no such command {word!r} (has {', '.join(sorted(children))})"
             current = children[word]
         return None
-    stderr = io.StringIO()
     try:
-        with contextlib.redirect_stderr(stderr):
-            parser.parse_args(argv)
-    except SystemExit:
-        return stderr.getvalue().strip()
+        parser.parse_args(argv)
+    except EtlqError as exc:  # argparse's complaint
+        return str(exc)
     return None
 
 
