@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from etl.errors import EtlError
-from etlq.errors import EtlqError, error_document
+from etlq.errors import EtlqError, database_fixes, error_document
 
 # Sub-command modules, in the order `etlq --help` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -66,13 +67,23 @@ def _json_requested(argv: Sequence[str]) -> bool:
     )
 
 
+def _url_source(argv: Sequence[str]) -> str | None:
+    """Where the database URL came from: the options given, else ETLQ_DATABASE_URL; None: `env up`'s."""
+    given = [o for o in ("--url", "--source-url", "--target-url") if any(a.split("=")[0] == o for a in argv)]
+    if given:
+        return " / ".join(given)
+    return "ETLQ_DATABASE_URL" if os.environ.get("ETLQ_DATABASE_URL") else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = " ".join(["etlq", *[a for a in argv if not a.startswith("-")][:1]])
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args))
-    except (EtlqError, EtlError) as exc:  # both are one line with the fix; no traceback
+    except (EtlqError, EtlError) as error:  # both are one line with the fix; no traceback
+        source = _url_source(argv)
+        exc = database_fixes(error, source or "the URL `etlq env up` wrote", local=source is None)
         if _json_requested(argv):  # CI reads this: same exit code, the error as data on stdout
             print(json.dumps(error_document(exc, command), indent=2))
         else:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from etlq.errors import EtlqError
+from etlq.errors import renamed_options
 
 DEFAULT_CONTRACTS = "testdata/contracts"
 # The ETL's errors name Glue job arguments; here the same things are this command's options.
@@ -79,12 +79,6 @@ def _suites(contracts_path: str | None, no_gate: bool) -> tuple[list[dict[str, A
     return compile_suites(load_contracts(contracts_path)), None
 
 
-def _cli_names(text: str) -> str:
-    for glue, cli in _GLUE_TO_CLI.items():
-        text = text.replace(glue, cli)
-    return text
-
-
 def _render_text(run_date: str, jobs: list[dict[str, Any]], note: str | None, error: str | None) -> str:
     lines = [f"etl run {run_date}"]
     if note:
@@ -125,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
                 glue_database=args.glue_database,
             )
     except EtlInputError as exc:
-        raise EtlqError(exc.what, *(_cli_names(fix) for fix in exc.fixes)) from None
+        raise renamed_options(exc, _GLUE_TO_CLI) from None
     except QualityGateFailed as exc:
         gate_failure, results = exc, exc.results
     jobs = [r.to_dict() for r in results]

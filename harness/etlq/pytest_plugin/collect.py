@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from etlq.checks.plan import matches, split_globs
-from etlq.errors import EtlqError
+from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
 from etlq.pytest_plugin.checks import CHECK_FIXTURE, COMPLETENESS_KINDS, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY
 from etlq.pytest_plugin.golden import GoldenCase, load_cases
@@ -68,7 +68,7 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
         try:
             found = source(metafunc.config)
         except EtlqError as exc:
-            raise pytest.Collector.CollectError(str(exc)) from None
+            raise pytest.Collector.CollectError(str(renamed_options(exc, PYTEST_OPTIONS))) from None
         params = [
             pytest.param(value, id=ident, marks=m) for ident, value, m in found if _selected(ident, marks)
         ]

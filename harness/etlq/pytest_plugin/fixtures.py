@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from etl.errors import EtlError
 from etlq.checks.results import CheckSpec
 from etlq.contracts import Contract
-from etlq.errors import EtlqError
+from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
 from etlq.pytest_plugin.allure_labels import label_case, label_contract
 from etlq.pytest_plugin.checks import CheckUnderTest, Plan, TableResults, selected_specs, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY, EtlqConfig
@@ -50,7 +50,9 @@ def _setup(what: str) -> Iterator[None]:
         yield
     except (EtlqError, EtlError) as exc:
         # "from None": the report shows this one line, not the chain it came from
-        raise pytest.fail.Exception(f"{what}: {exc}", pytrace=False) from None
+        raise pytest.fail.Exception(
+            f"{what}: {renamed_options(exc, PYTEST_OPTIONS)}", pytrace=False
+        ) from None
 
 
 @pytest.fixture(scope="session")

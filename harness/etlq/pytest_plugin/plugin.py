@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from etlq.errors import EtlqError
+from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
 from etlq.pytest_plugin import collect, fixtures, outcome
 from etlq.pytest_plugin.config import CONFIG_KEY, SETTINGS, read_config
 
@@ -35,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[CONFIG_KEY] = read_config(config)
     except EtlqError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise pytest.UsageError(str(renamed_options(exc, PYTEST_OPTIONS))) from None
     config.pluginmanager.register(fixtures, "etlq-fixtures")
 
 
