@@ -52,11 +52,21 @@ def where_of(exc: Exception, command: str) -> str:
     if explicit:
         return str(explicit)
     what = str(getattr(exc, "what", exc))
+    urls = _URL.findall(what)
+    if isinstance(exc, ConnectionFailed) and urls:  # "cannot write s3://b/k at http://endpoint": the endpoint
+        return str(urls[-1])
     for pattern in (_LEADING_PLACE, _URL, _OPTION):
         found = pattern.search(what)
         if found:
             return found.group(1)
     return command
+
+
+def _default_fixes(exc: Exception, command: str) -> list[str]:
+    """A fix for errors whose message is the whole story (most contract mistakes name the key)."""
+    if isinstance(exc, ContractError):
+        return [f"correct the contract at {where_of(exc, command)} (docs/contracts.md lists every key)"]
+    return [f"see `{command} --help`"]
 
 
 def error_document(exc: Exception, command: str) -> dict[str, Any]:
@@ -65,7 +75,7 @@ def error_document(exc: Exception, command: str) -> dict[str, Any]:
         "error": {
             "message": str(getattr(exc, "what", exc)),
             "where": where_of(exc, command),
-            "fixes": list(getattr(exc, "fixes", ())),
+            "fixes": list(getattr(exc, "fixes", ())) or _default_fixes(exc, command),
             "exit_code": getattr(exc, "exit_code", 2),
         }
     }

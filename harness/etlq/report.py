@@ -158,8 +158,10 @@ def generate_report(
     if not results_dir.is_dir() or not any(results_dir.glob("*-result.json")):
         raise EtlqError(
             f"no Allure results in {results_dir}",
-            "run the suites first (`pytest suites` or `robot robot/` write there)",
+            f"run pytest with --alluredir {results_dir} (or Robot with "
+            f"--listener allure_robotframework:{results_dir}) first",
             "pass --results DIR",
+            where=str(results_dir),
         )
     executable = allure or find_allure()
     statuses = count_statuses(results_dir)

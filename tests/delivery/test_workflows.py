@@ -63,8 +63,7 @@ def test_a_wrong_target_or_command_is_caught() -> None:
         "w.yml: etlq chek --url X: argument command: invalid choice: 'chek' (choose from "
         + ", ".join(f"'{c}'" for c in _command_names())
         + ") (see `etlq --help`)",
-        "w.yml: etlq check --no-such-option: unrecognized arguments: --no-such-option "
-        "(see `etlq --help`)",
+        "w.yml: etlq check --no-such-option: unrecognized arguments: --no-such-option (see `etlq --help`)",
         "w.yml: etlq nope --help: no such command 'nope' (has " + ", ".join(sorted(_command_names())) + ")",
     ]
 

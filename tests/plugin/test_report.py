@@ -55,9 +55,10 @@ def test_report_then_trend(results: Path, tmp_path: Path, capsys: pytest.Capture
 def test_no_results_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(EtlqError) as exc:
         generate_report(tmp_path / "none", tmp_path / "out")
+    none = tmp_path / "none"
     assert str(exc.value) == (
-        f"no Allure results in {tmp_path / 'none'} (fix: run the suites first "
-        "(`pytest suites` or `robot robot/` write there); or pass --results DIR)"
+        f"no Allure results in {none} (fix: run pytest with --alluredir {none} (or Robot with "
+        f"--listener allure_robotframework:{none}) first; or pass --results DIR)"
     )
 
 
