@@ -20,10 +20,10 @@ BAD_URL = {
     "check": ["check", "--url", BAD_DB, "--contracts", GOOD],
     "drift": ["drift", "--url", BAD_DB, "--contracts", GOOD],
     "contract init": ["contract", "init", "--url", BAD_DB, "--schema", "sales", "--out", "out"],
-    "sanitize": ["sanitize", "--source-url", BAD_DB, "--root", "sales.orders", "--fraction", "0.1", "--out", "o"],
+    "sanitize": ["sanitize", "--source-url", BAD_DB, "--root", "s.t", "--fraction", "0.1", "--out", "o"],
     "etl run": ["etl", "run", "--run-date", "2026-11-20", "--url", BAD_DB, "--no-gate"],
     "publish": ["publish", "--report", "check.json", "--bucket", "b", "--aws-endpoint", BAD_AWS],
-    "generate": ["generate", "--rows", "10", "--out", "s3://raw", "--aws-endpoint", BAD_AWS, "--contracts", GOOD],
+    "generate": ["generate", "--rows=9", "--out", "s3://r", "--contracts", GOOD, "--aws-endpoint", BAD_AWS],
 }  # fmt: skip
 MISSING_FOLDER = {
     "check": ["check", "--url", BAD_DB, "--contracts", MISSING],
@@ -55,7 +55,7 @@ MALFORMED_CONTRACT = {
 CASES = [
     *[pytest.param(argv, "bad url", id=f"{name}-bad-url") for name, argv in BAD_URL.items()],
     *[pytest.param(argv, "missing", id=f"{name}-missing-folder") for name, argv in MISSING_FOLDER.items()],
-    *[pytest.param(argv, "malformed", id=f"{name}-malformed-contract") for name, argv in MALFORMED_CONTRACT.items()],
+    *[pytest.param(argv, "malformed", id=f"{name}-malformed") for name, argv in MALFORMED_CONTRACT.items()],
 ]  # fmt: skip
 
 
