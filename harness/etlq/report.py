@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etlq.allure_env import report_properties, write_executor, write_properties
 from etlq.errors import EtlqError
 
 ALLURE_BIN = Path(".tools/node_modules/.bin/allure")
@@ -104,13 +105,26 @@ def find_allure(start: Path | None = None, *, install: bool = True) -> Path:
 
 
 def count_statuses(results_dir: Path) -> dict[str, int]:
-    """Test results per Allure status (passed, failed, broken, skipped, unknown)."""
-    counts: Counter[str] = Counter()
+    """Tests per Allure status (passed, failed, broken, skipped, unknown), each test once.
+
+    Runs that share a results folder leave one result file per test per run; Allure shows the
+    earlier ones as retries of the latest (same ``historyId``), so the latest is the one counted.
+    """
+    latest: dict[str, tuple[int, str]] = {}
+    unreadable = 0
     for path in results_dir.glob("*-result.json"):
         try:
-            counts[json.loads(path.read_text(encoding="utf-8")).get("status", "unknown")] += 1
+            result = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            counts["unreadable"] += 1
+            unreadable += 1
+            continue
+        test = str(result.get("historyId") or result.get("fullName") or path.name)
+        stop = int(result.get("stop") or 0)
+        if test not in latest or stop >= latest[test][0]:
+            latest[test] = (stop, str(result.get("status", "unknown")))
+    counts = Counter(status for _, status in latest.values())
+    if unreadable:
+        counts["unreadable"] = unreadable
     return dict(sorted(counts.items()))
 
 
@@ -167,6 +181,8 @@ def generate_report(
     statuses = count_statuses(results_dir)
     carried = carry_history(report_dir, results_dir)
     (results_dir / "categories.json").write_text(json.dumps(list(CATEGORIES), indent=2), encoding="utf-8")
+    write_properties(results_dir, report_properties(), keep_existing=True)
+    write_executor(results_dir)
     # Allure writes into --output directly: generate next to it and swap, so a failure keeps the old
     # report. The report is one self-contained index.html (it opens from disk; a multi-file report
     # needs a web server), plus the history/ folder of a regular report, which the next trend needs.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -109,8 +110,25 @@ def etlq_defect_warehouse(request: pytest.FixtureRequest, etlq_config: EtlqConfi
 
 
 @pytest.fixture(scope="session")
-def etlq_engine(etlq_warehouse: Warehouse) -> Engine:
+def etlq_engine(etlq_warehouse: Warehouse, request: pytest.FixtureRequest) -> Engine:
     """SQLAlchemy engine on the database under test (read-only in deployed mode)."""
+    results = request.config.getoption("allure_report_dir", None)
+    if results:  # the Allure report's Environment panel
+        from etlq import allure_env
+        from etlq.env.state import safe_url
+
+        w = etlq_warehouse
+        target = safe_url(w.url) if w.mode == "deployed" else "local: an embedded PostgreSQL per worker"
+        allure_env.write_properties(
+            Path(results),
+            {
+                **allure_env.database_properties(w.engine, target),
+                "etlq.mode": w.mode,
+                "run.date": w.run_date.isoformat(),
+                "etlq.version": allure_env.etlq_version(),
+                "git.revision": allure_env.git_revision(request.config.rootpath),
+            },
+        )
     return etlq_warehouse.engine
 
 

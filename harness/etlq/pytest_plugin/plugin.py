@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
-from etlq.pytest_plugin import collect, fixtures, outcome
+from etlq.pytest_plugin import allure_labels, collect, fixtures, outcome
 from etlq.pytest_plugin.config import CONFIG_KEY, SETTINGS, read_config
 
 MARKERS: tuple[str, ...] = (
@@ -37,6 +37,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except EtlqError as exc:
         raise pytest.UsageError(str(renamed_options(exc, PYTEST_OPTIONS))) from None
     config.pluginmanager.register(fixtures, "etlq-fixtures")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    allure_labels.fix_full_name(item)  # runs also when setup failed; before Allure's historyId
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
