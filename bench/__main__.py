@@ -7,13 +7,13 @@ import contextlib
 import os
 from pathlib import Path
 
-from bench import checks, datagen, ingest
-from bench.results import Run, machine, table, write
-from etlq.pytest_plugin.local import LocalServices, local_services
+from bench import checks, datagen, ingest, reconcile
+from bench.results import Run, machine, markdown, table, write
+from etlq.local import LocalServices, local_services
 
 # rows per measurement when --rows is not given: all three take about a minute on 2 cores
-DEFAULT_ROWS = {"checks": 500_000, "datagen": 2_000_000, "ingest": 500_000}
-ON_DATABASE = {"checks": checks.measure, "ingest": ingest.measure}
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+DEFAULT_ROWS = {"checks": 500_000, "datagen": 2_000_000, "ingest": 500_000, "reconcile": 1_000_000}
 
 
 def _positive(text: str) -> int:
@@ -36,7 +36,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=_positive, default=3, help="timed repetitions; medians are reported")
     parser.add_argument("--only", choices=tuple(DEFAULT_ROWS), help="run one measurement")
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="skip Soda Core and datacontract-cli (their venvs under .bench/ are built on first use)",
+    )
     parser.add_argument("--out", type=Path, default=Path("reports/bench.json"), help="the JSON report")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="the Markdown table of the latest run (committed)"
+    )
     return parser.parse_args(argv)
 
 
@@ -55,12 +63,18 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if services is None:
                 services = stack.enter_context(local_services())
-            runs.append(ON_DATABASE[name](services, rows[name], args.repeat))
+            if name in ("checks", "reconcile"):
+                measure = checks.measure if name == "checks" else reconcile.measure
+                runs.append(measure(services, rows[name], args.repeat, with_peers=not args.no_peers))
+            else:
+                runs.append(ingest.measure(services, rows[name], args.repeat))
     about["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    write(args.out, {"machine": about, "repeat": args.repeat, "runs": [run.to_dict() for run in runs]})
+    document = {"machine": about, "repeat": args.repeat, "runs": [run.to_dict() for run in runs]}
+    write(args.out, document)
+    args.results.write_text(markdown(document), encoding="utf-8")
     print()
     print(table(runs))
-    print(f"\nwritten to {args.out}")
+    print(f"\nwritten to {args.out} and {args.results}")
     return 0
 
 

@@ -23,6 +23,8 @@ from etl.sources import ORDER_STATUSES, ORDERS
 from etlq.datagen.run import GenerateOptions, generate
 
 GOAL_ROWS_PER_S = 500_000
+# A file this small measures fixed costs (fx_rates: a few hundred rows), not throughput.
+GOAL_MIN_ROWS = 100_000
 FAKER_ROWS = 20_000  # enough for a steady per-row rate; 2M rows would take minutes
 WINDOW = dt.timedelta(days=30)  # orders dated within this window before the run date
 
@@ -49,11 +51,10 @@ def faker_orders(path: Path, rows: int, fake: Faker) -> None:
             )
 
 
-def _orders_seconds(out: str, rows: int) -> tuple[float, int]:
-    """generate()'s own seconds and rows for the orders file."""
+def _source_seconds(out: str, rows: int) -> dict[str, tuple[float, int]]:
+    """generate()'s own seconds and rows for each raw file (orders, customers, fx_rates)."""
     result = generate(contracts(), GenerateOptions(out=out, rows=rows, seed=SEED, run_date=RUN_DATE))
-    orders = next(t for t in result.tables if t.source == ORDERS.name)
-    return orders.seconds, orders.rows
+    return {t.source: (t.seconds, t.rows) for t in result.tables if t.source}
 
 
 def measure(rows: int, repeat: int) -> Run:
@@ -61,16 +62,20 @@ def measure(rows: int, repeat: int) -> Run:
     faker_rows = min(rows, FAKER_ROWS)
     fake = Faker()  # built once, outside the clock: the peer is timed per row only
     fake.seed_instance(SEED)
-    subject: list[float] = []
+    per_source: dict[str, list[float]] = {}
+    produced: dict[str, int] = {}
     peer: list[float] = []
     with tempfile.TemporaryDirectory(prefix="etlq-bench-") as out:
         for _ in range(repeat):
-            seconds, generated = _orders_seconds(out, rows)
-            subject.append(seconds)
+            for source, (seconds, made) in _source_seconds(out, rows).items():
+                per_source.setdefault(source, []).append(seconds)
+                produced[source] = made
             peer.append(timed(lambda: faker_orders(Path(out) / "faker_orders.csv", faker_rows, fake))[0])
+    subject, generated = per_source[ORDERS.name], produced[ORDERS.name]
     scale = generated / faker_rows  # Faker's seconds scaled to the subject's row count
     extrapolated = tuple(seconds * scale for seconds in peer)
     rows_per_s = generated / median(subject)
+    source_rate = {source: round(produced[source] / median(s)) for source, s in per_source.items()}
     return Run(
         name="datagen",
         rows=generated,
@@ -78,10 +83,17 @@ def measure(rows: int, repeat: int) -> Run:
         subject_s=tuple(subject),
         peers={"faker_extrapolated_s": extrapolated},
         ratios={"faker_over_datagen": median(extrapolated) / median(subject)},
-        goal=f">= {GOAL_ROWS_PER_S:,} rows/s for the orders table",
-        met=rows_per_s >= GOAL_ROWS_PER_S,
+        goal=f">= {GOAL_ROWS_PER_S:,} rows/s for every source file of >= {GOAL_MIN_ROWS:,} rows",
+        met=all(
+            rate >= GOAL_ROWS_PER_S
+            for source, rate in source_rate.items()
+            if produced[source] >= GOAL_MIN_ROWS
+        ),
+        agree=None,
         details={
             "rows_per_s": round(rows_per_s),
+            "rows_per_s_by_source": source_rate,
+            "rows_by_source": produced,
             "faker_rows": faker_rows,
             "faker_s": [round(seconds, 4) for seconds in peer],
             "faker_rows_per_s": round(faker_rows / median(peer)),

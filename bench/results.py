@@ -23,8 +23,10 @@ PACKAGES = ("great-expectations", "faker", "sqlalchemy", "psycopg2-binary", "emb
 class Run:
     """One measurement: the subject's and each peer's seconds per repetition, and their ratios.
 
-    ``peers`` maps a peer's JSON key (``gx_s``) to its seconds per repetition. ``met`` is None
-    when no goal is set for the measurement. ``warnings`` say why the numbers cannot be trusted.
+    ``peers`` maps a peer's JSON key (``gx_s``) to its seconds per repetition. ``agree`` says
+    whether every contender produced the same result (failing counts, rows landed); None where
+    the contenders produce nothing comparable. ``met`` is None when no goal is set. ``warnings``
+    say why the numbers cannot be trusted.
     """
 
     name: str
@@ -35,6 +37,7 @@ class Run:
     ratios: dict[str, float]
     goal: str
     met: bool | None
+    agree: bool | None
     details: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -46,6 +49,7 @@ class Run:
             "subject_s": round(median(self.subject_s), 4),
             "peers": {key: round(median(seconds), 4) for key, seconds in self.peers.items()},
             "ratios": {key: round(value, 3) for key, value in self.ratios.items()},
+            "agree": self.agree,
             "goal": self.goal,
             "met": self.met,
             "repetitions": {
@@ -79,6 +83,34 @@ def machine() -> dict[str, Any]:
 def write(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def markdown(document: dict[str, Any]) -> str:
+    """``bench/RESULTS.md``: the latest run's table and the machine it ran on."""
+    about = document["machine"]
+    lines = [
+        "# Latest bench results",
+        "",
+        "Written by `python -m bench` (see bench/README.md); ratios are `time of X / time of Y`",
+        "measured in the same run, medians of the repetitions.",
+        "",
+        f"- started {about['started_at']}, {about['platform']}, Python {about['python']},"
+        f" {about['cpus']} CPUs, load average {about['load_average_at_start']} at start,"
+        f" {about.get('load_average_at_end')} at end; {document['repeat']} repetitions",
+        "- packages: " + ", ".join(f"{name} {version}" for name, version in about["packages"].items()),
+        "",
+        "| run | rows | subject | peers | ratios | agree | goal | met |",
+        "| --- | ---: | ---: | --- | --- | --- | --- | --- |",
+    ]
+    for run in document["runs"]:
+        peers = ", ".join(f"{key.removesuffix('_s')} {value:.3f} s" for key, value in run["peers"].items())
+        ratios = ", ".join(f"{key} {value:.2f}" for key, value in run["ratios"].items())
+        cells = (run["name"], f"{run['rows']:,}", f"{run['subject_s']:.3f} s", peers, ratios)
+        flags = ({True: "yes", False: "**NO**", None: "-"}[run[key]] for key in ("agree", "met"))
+        agree, met = flags
+        lines.append("| " + " | ".join((*cells, agree, run["goal"], met)) + " |")
+    warnings = [f"- WARNING {run['name']}: {w}" for run in document["runs"] for w in run["warnings"]]
+    return "\n".join([*lines, "", *warnings]).rstrip() + "\n"
 
 
 def _seconds(value: float) -> str:

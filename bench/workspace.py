@@ -21,7 +21,7 @@ from etl.runner import JobResult, run_job
 from etl.sources import ORDERS
 from etlq.contracts import Contract, load_contracts
 from etlq.datagen.run import GenerateOptions, generate
-from etlq.pytest_plugin.local import LocalServices
+from etlq.local import LocalServices
 
 CONTRACTS = Path(__file__).resolve().parent.parent / "testdata" / "contracts"
 RUN_DATE = dt.date(2025, 1, 15)  # fixed, with the seed, so every run measures the same bytes

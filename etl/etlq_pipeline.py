@@ -12,12 +12,26 @@ from typing import Any
 
 from etl import aws, db
 from etl import pipeline as jobs
+from etl.errors import EtlError
 
 _JOB_RUNS = (
     "SELECT job, run_date, status, error, details, rows_in, rows_out, rows_rejected, run_id "
     "FROM audit.job_runs WHERE run_date = %s ORDER BY run_id"
 )
 _QUARANTINED = "SELECT source, count(*) FROM audit.quarantine WHERE run_date = %s GROUP BY source"
+_QUARANTINED_RECORDS = (
+    "SELECT source, source_file, line_no, reason_code FROM audit.quarantine WHERE run_date = %s "
+    "ORDER BY source_file, line_no"
+)
+# What ingest (etl/sources.py, typed in SQL) rejects into audit.quarantine, by etlq's rule names.
+_QUARANTINE_RULES = {
+    "unparseable": ("bad_integer", "bad_decimal", "bad_date", "bad_timestamp", "out_of_range"),
+    "null_required": ("missing_value",),
+    "over_length": ("too_long",),
+    "ragged_row": ("ragged_row", "malformed_csv", "bad_encoding"),
+    "staging_bounds": ("negative_amount", "nonpositive_rate"),
+    "unnormalized_value": ("unknown_status",),
+}
 
 
 def _gold_without_catalog(database_url: str, run_date: date) -> jobs.JobResult:
@@ -26,6 +40,7 @@ def _gold_without_catalog(database_url: str, run_date: date) -> jobs.JobResult:
 
 class EtlPipeline:
     name = "etl"
+    errors = (EtlError,)
 
     def raw_prefix(self, source: str, run_date: date) -> str:
         return aws.raw_prefix(source, run_date)
@@ -44,26 +59,44 @@ class EtlPipeline:
         *,
         raw_bucket: str,
         expectations: Sequence[Mapping[str, Any]] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         suites = None if expectations is None else [dict(s) for s in expectations]
-        done = jobs.run(run_date, raw_bucket=raw_bucket, database_url=database_url, expectations=suites)
+        try:
+            done = jobs.run(
+                run_date,
+                raw_bucket=raw_bucket,
+                database_url=database_url,
+                expectations=suites,
+                **(options or {}),
+            )
+        except EtlError as exc:  # the jobs that ran before the failure, as plain values too
+            exc.results = [job.to_dict() for job in exc.results]
+            raise
         return [job.to_dict() for job in done]
 
     def transforms(self) -> dict[str, Any]:
         return {"silver": jobs.run_silver, "gold": _gold_without_catalog}
 
-    def _query(self, database_url: str, sql: str, run_date: date) -> list[tuple[Any, ...]]:
+    def lineage(self, run_date: date, source_file: str, line: int) -> dict[str, Any]:
+        return {"run_date": run_date, "source_file": source_file, "source_line": line, "run_id": 1}
+
+    def _query(self, database_url: str, sql: str, run_date: date | None) -> list[tuple[Any, ...]] | None:
+        """Rows of ``sql``, read-only; None when the database has no audit trail of this pipeline."""
         conn = db.connect(database_url)
         try:
             conn.set_session(readonly=True)
             with conn.cursor() as cur:
                 cur.execute("SELECT to_regclass('audit.job_runs')")
                 if cur.fetchone()[0] is None:  # not loaded by this pipeline (yet)
-                    return []
+                    return None
                 cur.execute(sql, (run_date,))
                 return list(cur.fetchall())
         finally:
             conn.close()
+
+    def loads(self, database_url: str) -> bool:
+        return self._query(database_url, "SELECT %s", None) is not None
 
     def job_runs(self, database_url: str, run_date: date) -> list[dict[str, Any]]:
         names = (
@@ -77,10 +110,18 @@ class EtlPipeline:
             "rows_rejected",
             "run_id",
         )
-        return [dict(zip(names, row, strict=True)) for row in self._query(database_url, _JOB_RUNS, run_date)]
+        rows = self._query(database_url, _JOB_RUNS, run_date) or []
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def quarantined(self, database_url: str, run_date: date) -> dict[str, int]:
-        return {source: int(n) for source, n in self._query(database_url, _QUARANTINED, run_date)}
+        return {source: int(n) for source, n in self._query(database_url, _QUARANTINED, run_date) or []}
+
+    def quarantined_records(self, database_url: str, run_date: date) -> list[dict[str, Any]]:
+        rows = self._query(database_url, _QUARANTINED_RECORDS, run_date) or []
+        return [{"source": s, "file": f, "line": n, "reason": r} for s, f, n, r in rows]
+
+    def quarantine_rules(self) -> dict[str, tuple[str, ...]]:
+        return dict(_QUARANTINE_RULES)
 
 
 pipeline = EtlPipeline()

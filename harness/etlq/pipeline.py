@@ -29,6 +29,21 @@ from etlq.errors import EtlqError
 
 ENTRY_POINT_GROUP = "etlq.pipelines"
 SETTING_ENV = "ETLQ_PIPELINE"
+# What a pipeline's ingest may quarantine (see Pipeline.quarantine_rules); datagen plants a
+# defect for each and, with no pipeline to ask, assumes an ingest that quarantines all of them.
+QUARANTINE_RULES = (
+    "unparseable",
+    "null_required",
+    "over_length",
+    "ragged_row",
+    "staging_bounds",
+    "unnormalized_value",
+)
+
+
+def default_raw_prefix(source: str, run_date: dt.date) -> str:
+    """The landing layout assumed when no pipeline names its own (``Pipeline.raw_prefix``)."""
+    return f"raw/{source}/run_date={run_date.isoformat()}/"
 
 
 @runtime_checkable
@@ -36,6 +51,10 @@ class Pipeline(Protocol):
     """What etlq needs from the ETL under test."""
 
     name: str
+    errors: tuple[type[Exception], ...]
+    """Exceptions it raises on purpose (bad input, a stopped quality gate): ``str()`` is one line
+    saying what and how to fix it; an ``exit_code`` attribute (2 input, 1 gate) when it has one,
+    a ``results`` attribute with the jobs that ran before the failure."""
 
     def raw_prefix(self, source: str, run_date: dt.date) -> str:
         """The S3 key prefix one raw source lands under for one run date (no bucket, ends in ``/``)."""
@@ -52,17 +71,31 @@ class Pipeline(Protocol):
         *,
         raw_bucket: str,
         expectations: Sequence[Mapping[str, Any]] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Sequence[Mapping[str, Any]]:
         """Run the whole pipeline for ``run_date`` on the raw files in ``raw_bucket``.
 
         ``expectations``: GX suite dicts for the pipeline's quality gate, None to skip it.
+        ``options``: pipeline-specific settings passed through (etl/: ``glue_database``).
         Returns one mapping per job (at least ``job`` and ``status``). A failure raises an
-        exception whose text says what failed; etlq reports it, it does not parse it.
+        exception whose text says what failed (one of ``errors`` when on purpose); etlq reports
+        it, it does not parse it.
         """
         ...
 
     def transforms(self) -> Mapping[str, Any]:
         """Named transforms golden cases may call: name -> ``callable(database_url, run_date)``."""
+        ...
+
+    def lineage(self, run_date: dt.date, source_file: str, line: int) -> Mapping[str, Any]:
+        """Values of the lineage/audit columns the pipeline adds to a row it loads (e.g.
+        ``run_date``, ``source_file``, ``source_line``, ``run_id``): a golden case's input
+        files may leave them out, they describe where a row came from, not what a transform
+        does with it."""
+        ...
+
+    def loads(self, database_url: str) -> bool:
+        """Whether this database carries the pipeline's run records (was loaded by it). Read-only."""
         ...
 
     def job_runs(self, database_url: str, run_date: dt.date) -> Sequence[Mapping[str, Any]]:
@@ -73,6 +106,23 @@ class Pipeline(Protocol):
 
     def quarantined(self, database_url: str, run_date: dt.date) -> Mapping[str, int]:
         """Rows quarantined on ``run_date``, per raw source. Read-only."""
+        ...
+
+    def quarantined_records(self, database_url: str, run_date: dt.date) -> Sequence[Mapping[str, Any]]:
+        """The records quarantined on ``run_date``: each with ``source``, ``file`` (s3 URI),
+        ``line`` (1-based, header is line 1) and ``reason`` (a reason code). Read-only."""
+        ...
+
+    def quarantine_rules(self) -> Mapping[str, Sequence[str]]:
+        """What the pipeline's ingest quarantines instead of loading: rule -> its reason codes.
+
+        Rules etlq knows (datagen plants a defect for each and expects it quarantined when
+        declared here, else caught by a contract check or loaded): ``unparseable`` (a value
+        that cannot be typed into its staging column), ``null_required`` (empty required
+        field), ``over_length`` (text longer than the column), ``ragged_row`` (wrong number of
+        fields), ``staging_bounds`` (a value outside a bound the staging contract declares),
+        ``unnormalized_value`` (an unknown value of a column staging loads as text and a later
+        layer declares accepted values for)."""
         ...
 
 
@@ -107,7 +157,19 @@ def _load(spec: str, origin: str) -> Pipeline:
     return obj
 
 
-_METHODS = ("raw_prefix", "prepare", "run", "transforms", "job_runs", "quarantined")
+_METHODS = (
+    "errors",
+    "raw_prefix",
+    "prepare",
+    "run",
+    "transforms",
+    "lineage",
+    "loads",
+    "job_runs",
+    "quarantined",
+    "quarantined_records",
+    "quarantine_rules",
+)
 
 
 def find_pipeline(setting: str | None = None, origin: str = "a setting") -> Found:
@@ -129,12 +191,50 @@ def find_pipeline(setting: str | None = None, origin: str = "a setting") -> Foun
     return Found(None, f"no pipeline: none set ({SETTING_ENV}) and none registered ({ENTRY_POINT_GROUP})")
 
 
+HOW_TO_REGISTER = (
+    f"set {SETTING_ENV}=module:attribute (pytest: --etlq-pipeline), or install a distribution that "
+    f"registers one under the {ENTRY_POINT_GROUP!r} entry points (etl/ does: pip install ./etl)"
+)
+
+
+def missing(found: Found, what: str) -> str:
+    """Why ``what`` cannot run without a pipeline, and how to register one: a skip reason."""
+    return f"{what} needs the pipeline under test, and there is none ({found.origin}): {HOW_TO_REGISTER}"
+
+
 def require(found: Found, what: str) -> Pipeline:
     """The pipeline, or a one-line error saying ``what`` needs one."""
     if found.pipeline is None:
         raise EtlqError(
-            f"{what} needs the pipeline under test, and there is none ({found.origin})",
-            f"set {SETTING_ENV}=module:attribute, or install a distribution that registers one "
-            f"under {ENTRY_POINT_GROUP!r} (etl/ does: pip install ./etl)",
+            f"{what} needs the pipeline under test, and there is none ({found.origin})", HOW_TO_REGISTER
         )
     return found.pipeline
+
+
+class PipelineFailed(EtlqError):
+    """One of the pipeline's own errors (its ``errors``) as etlq reports it: the pipeline's one
+    line, its exit code (default 2) and the jobs that ran before it (``results``)."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.exit_code = int(getattr(exc, "exit_code", 2))
+        self.results: list[Mapping[str, Any]] = list(getattr(exc, "results", None) or [])
+
+
+def run_pipeline(
+    pipeline: Pipeline,
+    database_url: str,
+    run_date: dt.date,
+    *,
+    raw_bucket: str,
+    expectations: Sequence[Mapping[str, Any]] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """``pipeline.run``, its deliberate errors as ``PipelineFailed`` (one line, no traceback)."""
+    try:
+        jobs = pipeline.run(
+            database_url, run_date, raw_bucket=raw_bucket, expectations=expectations, options=options
+        )
+    except pipeline.errors as exc:
+        raise PipelineFailed(exc) from None
+    return [dict(job) for job in jobs]

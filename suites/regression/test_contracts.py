@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from etlq.pytest_plugin.checks import CheckUnderTest
+from etlq.pytest_plugin import CheckUnderTest
 
 pytestmark = pytest.mark.regression
 

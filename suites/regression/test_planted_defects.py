@@ -14,16 +14,15 @@ from typing import Any
 
 import allure
 import pytest
-from sqlalchemy import column, func, select, table, text
+from sqlalchemy import column, func, select, table
 
 from etlq.checks.sql_engine import run_checks
 from etlq.contracts import Contract
-from etlq.pytest_plugin.render import failure_text
-from etlq.pytest_plugin.warehouse import Warehouse
+from etlq.pipeline import Pipeline
+from etlq.verdicts.text import failure_text
+from etlq.warehouse import Warehouse
 
 pytestmark = [pytest.mark.regression, pytest.mark.quality, pytest.mark.slow, allure.epic("planted defects")]
-
-QUARANTINED = text("SELECT source_file, line_no FROM audit.quarantine WHERE run_date = :d")
 
 
 def _defects(warehouse: Warehouse, expect: str | None = None) -> list[dict[str, Any]]:
@@ -54,14 +53,17 @@ def test_clean_data_passes_every_check(etlq_warehouse: Warehouse, etlq_contracts
     )
 
 
-def test_unparseable_records_are_quarantined(etlq_defect_warehouse: Warehouse) -> None:
+def test_unparseable_records_are_quarantined(
+    etlq_defect_warehouse: Warehouse, etlq_pipeline: Pipeline
+) -> None:
     planted = _defects(etlq_defect_warehouse, "quarantine")
     assert planted, "the generator planted no defect for the ETL to quarantine; raise --etlq-defects"
-    with etlq_defect_warehouse.engine.connect() as conn:
-        found = {(f, n) for f, n in conn.execute(QUARANTINED, {"d": etlq_defect_warehouse.run_date})}
+    records = etlq_pipeline.quarantined_records(etlq_defect_warehouse.url, etlq_defect_warehouse.run_date)
+    found = {(r["file"], r["line"]) for r in records}
     missed = [d for d in planted if (_uri(etlq_defect_warehouse, d), d["line"]) not in found]
     assert not missed, (
-        f"{len(missed)} of {len(planted)} defect(s) not in audit.quarantine:\n{_listing(missed)}"
+        f"{len(missed)} of {len(planted)} defect(s) not quarantined by pipeline {etlq_pipeline.name!r}:\n"
+        + _listing(missed)
     )
 
 

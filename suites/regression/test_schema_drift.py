@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from etlq.contracts import Contract
 from etlq.drift.diff import diff_contracts
-from etlq.pytest_plugin.outcome import record_warn
+from etlq.pytest_plugin import record_warn
 
 pytestmark = [pytest.mark.regression, pytest.mark.drift, allure.epic("schema drift")]
 

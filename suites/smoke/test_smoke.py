@@ -14,32 +14,24 @@ from sqlalchemy import Engine, column, func, select, table, text
 from etlq.checks.sql_engine import run_checks
 from etlq.contracts import Contract
 from etlq.drift.diff import diff_contracts
-from etlq.pytest_plugin.config import EtlqConfig
-from etlq.pytest_plugin.outcome import record_warn
-from etlq.pytest_plugin.render import failure_text
+from etlq.pytest_plugin import EtlqConfig, present, record_warn
+from etlq.verdicts import blocking
+from etlq.verdicts.runs import job_succeeded, latest_runs, loaded_by_pipeline
+from etlq.verdicts.text import failure_text
+from etlq.warehouse import Warehouse
 
 pytestmark = [pytest.mark.smoke, allure.epic("smoke: the deploy gate")]
 
 # The ETL's jobs in pipeline order; the quality gate has its own test below.
 LOAD_JOBS = ("ingest", "silver", "gold")
 
-LATEST_RUN = text(
-    "SELECT DISTINCT ON (job) job, status, error, details FROM audit.job_runs "
-    "WHERE run_date = :run_date ORDER BY job, run_id DESC"
-)
-
 
 @pytest.fixture(scope="module")
-def latest_runs(etlq_engine: Engine, etlq_config: EtlqConfig) -> dict[str, dict]:
-    """The latest audit.job_runs row of each job for the run date; skips on a warehouse that
-    etl/ does not load (no audit.job_runs), where only the contract-driven tests apply."""
-    with etlq_engine.connect() as conn:
-        if conn.execute(text("SELECT to_regclass('audit.job_runs')")).scalar_one() is None:
-            pytest.skip(
-                "no audit.job_runs table: this warehouse is not loaded by etl/, so there are no runs to check"
-            )
-        rows = conn.execute(LATEST_RUN, {"run_date": etlq_config.run_date}).mappings()
-        return {row["job"]: dict(row) for row in rows}
+def runs(etlq_warehouse: Warehouse) -> dict:
+    """The latest run record of each job for the run date, from the pipeline under test; skips
+    on a warehouse it does not load (or with no pipeline), where only the contract-driven tests apply."""
+    present(loaded_by_pipeline(etlq_warehouse))
+    return latest_runs(etlq_warehouse, etlq_warehouse.run_date)
 
 
 def test_database_answers(etlq_engine: Engine) -> None:
@@ -61,24 +53,14 @@ def test_no_breaking_drift(etlq_engine: Engine, etlq_contracts: list[Contract]) 
 
 @pytest.mark.completeness
 @pytest.mark.parametrize("job", LOAD_JOBS)
-def test_run_succeeded(job: str, latest_runs: dict[str, dict], etlq_config: EtlqConfig) -> None:
-    run = latest_runs.get(job)
-    assert run is not None, f"no {job} run for {etlq_config.run_date} in audit.job_runs"
-    reason = run["error"] or "no error recorded"
-    assert run["status"] == "succeeded", (
-        f"latest {job} run for {etlq_config.run_date} is {run['status']}: {reason}"
-    )
+def test_run_succeeded(job: str, runs: dict, etlq_warehouse: Warehouse) -> None:
+    present(job_succeeded(runs, job, etlq_warehouse.run_date))
 
 
 @pytest.mark.quality
-def test_quality_gate_recorded(latest_runs: dict[str, dict], etlq_config: EtlqConfig) -> None:
-    gate = latest_runs.get("quality_gate")
-    assert gate is not None, f"no quality_gate run for {etlq_config.run_date} in audit.job_runs"
-    assert gate["status"] == "succeeded", (
-        f"quality gate for {etlq_config.run_date} is {gate['status']}: "
-        f"{gate['error'] or gate['details'].get('skipped') or 'no reason recorded'}"
-    )
-    results = gate["details"].get("results") or {}
+def test_quality_gate_recorded(runs: dict, etlq_config: EtlqConfig) -> None:
+    present(job_succeeded(runs, "quality_gate", etlq_config.run_date))
+    results = (runs["quality_gate"].get("details") or {}).get("results") or {}
     assert results, f"quality gate for {etlq_config.run_date} succeeded but recorded no validation results"
 
 
@@ -110,7 +92,7 @@ def test_tables_fresh(
     if not run.results:
         pytest.skip("no contract declares a freshness check (`checks: {freshness: {column, max_age}}`)")
     stale = [r for r in run.results if not r.passed]
-    blocking = [r for r in stale if r.severity == "error"]
-    assert not blocking, "\n\n".join(failure_text(r) for r in blocking)
+    failing = blocking(stale)
+    assert not failing, "\n\n".join(failure_text(r) for r in failing)
     if stale:
         record_warn(request.node, "\n\n".join(failure_text(r) for r in stale))

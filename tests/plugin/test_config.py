@@ -45,6 +45,7 @@ def test_defaults(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) ->
         "rows": "300",
         "seed": "7",
         "defects": "0.05",
+        "pipeline": "None",
         "frozen": "yes",
     }
 

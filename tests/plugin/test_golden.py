@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from etlq.errors import EtlqError
-from etlq.pytest_plugin.golden import diff_rows, load_case, load_cases, render_diff
+from etlq.golden.cases import diff_rows, load_case, load_cases, render_diff
 
 CASES = Path(__file__).resolve().parents[2] / "testdata" / "cases"
 

@@ -22,8 +22,8 @@ def test_smoke_on_a_foreign_warehouse_checks_what_applies(
     assert outcomes(result) == {"passed": 2, "skipped": 6}
     result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]3[]] *no audit.job_runs table: this warehouse is not loaded by etl/*",
-            "SKIPPED [[]1[]] *no audit.job_runs table: this warehouse is not loaded by etl/*",
+            "SKIPPED [[]3[]] *no run records of pipeline 'etl': this warehouse is not loaded by it*",
+            "SKIPPED [[]1[]] *no run records of pipeline 'etl': this warehouse is not loaded by it*",
             "SKIPPED [[]1[]] *no contract names a raw source*",
             "SKIPPED [[]1[]] *no contract declares a freshness check*",
         ],

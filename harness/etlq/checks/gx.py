@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import great_expectations as gx
-import great_expectations.expectations as gxe
 from great_expectations.core import ExpectationSuite
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.expectations.expectation import Expectation
@@ -26,112 +25,17 @@ from etlq.checks.connect import normalized_url
 from etlq.checks.messages import describe
 from etlq.checks.plan import plan_checks, plan_contract
 from etlq.checks.results import CheckResult, CheckSpec, RunResult
+from etlq.contracts.kinds import BY_NAME
+from etlq.contracts.kinds.forms import quote_table
 from etlq.contracts.model import Contract
 from etlq.errors import ConnectionFailed, EtlqError
 
 _SEVERITY = {"error": FailureSeverity.CRITICAL, "warn": FailureSeverity.WARNING}
-_BATCH = "\x00batch\x00"  # stands for GX's {batch} until the query's own braces are escaped
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_table(qualified: str) -> str:
-    schema, name = qualified.split(".", 1)
-    return f"{quote(schema)}.{quote(name)}"
-
-
-def _query(sql: str) -> str:
-    """GX runs ``str.format`` on the query: double every brace but the ``{batch}`` placeholder."""
-    return sql.replace("{", "{{").replace("}", "}}").replace(_BATCH, "{batch}")
-
-
-def _columns(names: Sequence[str]) -> str:
-    return ", ".join(quote(n) for n in names)
-
-
-def _orphans(spec: CheckSpec) -> str:
-    p = spec.params
-    # NOT IN (not a correlated NOT EXISTS) needs no alias for the batch, which GX renders
-    # either as a table or as an aliased subquery; NULL parent keys are excluded so NOT IN is exact
-    parent_not_null = " AND ".join(f"{quote(c)} IS NOT NULL" for c in p["ref_columns"])
-    child_not_null = " AND ".join(f"{quote(c)} IS NOT NULL" for c in p["columns"])
-    return (
-        f"SELECT * FROM {_BATCH} WHERE {child_not_null} AND ({_columns(p['columns'])}) NOT IN "
-        f"(SELECT {_columns(p['ref_columns'])} FROM {quote_table(p['ref_table'])} WHERE {parent_not_null})"
-    )
-
-
-def _where(sql: str | None) -> str:
-    return f" WHERE ({sql})" if sql else ""
-
-
-def _reconcile(spec: CheckSpec) -> str:
-    p = spec.params
-    source = f"{quote_table(p['source'])}{_where(p.get('source_filter'))}"
-    target = f"{_BATCH}{_where(p.get('target_filter'))}"
-    key = _columns(p["key"])
-    aspect = p["aspect"]
-    if aspect == "missing_keys":
-        return f"SELECT {key} FROM {source} EXCEPT SELECT {key} FROM {target}"
-    if aspect == "extra_keys":
-        return f"SELECT {key} FROM {target} EXCEPT SELECT {key} FROM {source}"
-    if aspect == "count":  # one row per row of difference, so the row count is the difference
-        difference = f"(SELECT count(*) FROM {source}) - (SELECT count(*) FROM {target})"
-        return f"SELECT generate_series(1, abs({difference}))"
-    m = quote(p["measure"])
-    diff = f"coalesce((SELECT sum({m}) FROM {source}), 0) - coalesce((SELECT sum({m}) FROM {target}), 0)"
-    return f"SELECT 1 AS out_of_tolerance WHERE abs({diff}) > {float(p.get('tolerance', 0.0))!r}"
-
-
-def _violations(spec: CheckSpec) -> str:
-    # GX hands the batch over as "(SELECT ...) AS subselect"; a CTE named after the table lets
-    # an expression name its own table (daily_revenue.order_date) as it may in the SQL engine
-    name = quote(spec.table.split(".", 1)[1])
-    where = f"({spec.params['expression']}) IS NOT TRUE"
-    return f"WITH {name} AS (SELECT * FROM {_BATCH}) SELECT * FROM {name} WHERE {where}"
-
-
-def _freshness(spec: CheckSpec) -> str:
-    col, seconds = quote(spec.params["column"]), int(spec.params["max_age_seconds"])
-    return (
-        f"SELECT max({col}) AS newest FROM {_BATCH} "
-        f"HAVING max({col}) IS NULL OR max({col}) < now() - interval '{seconds} seconds'"
-    )
-
-
-def _unexpected_rows(build: Callable[[CheckSpec], str]) -> Callable[[CheckSpec], Expectation]:
-    return lambda spec: gxe.UnexpectedRowsExpectation(unexpected_rows_query=_query(build(spec)))
-
-
-def _bounds(spec: CheckSpec) -> dict[str, Any]:
-    return {"min_value": spec.params.get("min"), "max_value": spec.params.get("max")}
-
-
-COMPILERS: dict[str, Callable[[CheckSpec], Expectation]] = {
-    "not_null": lambda s: gxe.ExpectColumnValuesToNotBeNull(column=str(s.column)),
-    "unique": lambda s: (
-        gxe.ExpectColumnValuesToBeUnique(column=s.columns[0])
-        if len(s.columns) == 1
-        else gxe.ExpectCompoundColumnsToBeUnique(column_list=list(s.columns))
-    ),
-    "accepted_values": lambda s: gxe.ExpectColumnValuesToBeInSet(
-        column=str(s.column), value_set=list(s.params["values"])
-    ),
-    "range": lambda s: gxe.ExpectColumnValuesToBeBetween(column=str(s.column), **_bounds(s)),
-    "pattern": lambda s: gxe.ExpectColumnValuesToMatchRegex(column=str(s.column), regex=s.params["pattern"]),
-    "row_count": lambda s: gxe.ExpectTableRowCountToBeBetween(**_bounds(s)),
-    "expression": _unexpected_rows(_violations),
-    "foreign_key": _unexpected_rows(_orphans),
-    "freshness": _unexpected_rows(_freshness),
-    "reconcile": _unexpected_rows(_reconcile),
-}
 
 
 def compile_expectation(spec: CheckSpec) -> Expectation | None:
-    """The GX expectation for one check, or None when GX cannot express its kind."""
-    compiler = COMPILERS.get(spec.kind)
+    """The GX expectation for one check, or None when its kind has no GX form (``no_gx`` says why)."""
+    compiler = BY_NAME[spec.kind].gx
     if compiler is None:
         return None
     expectation = compiler(spec)
@@ -173,8 +77,9 @@ def _result(spec: CheckSpec, validation: Any, seconds: float, sample_limit: int)
         )
     found = validation.result or {}
     total = found.get("element_count")
-    if spec.kind == "row_count":
-        failing, total = int(not validation.success), found.get("observed_value")
+    counts = BY_NAME[spec.kind].gx_counts
+    if counts is not None:
+        failing, total = counts(validation, found)
     elif "unexpected_count" in found:
         failing = int(found["unexpected_count"] or 0)  # None on an empty table
     else:
@@ -245,9 +150,10 @@ def _run_table(
         ]
     results: dict[str, CheckResult] = {}
     for spec in specs:
-        if spec.kind not in COMPILERS:
+        kind = BY_NAME[spec.kind]
+        if kind.gx is None:
             results[spec.id] = CheckResult(
-                spec, "not_evaluated", message=f"GX has no expectation for {spec.kind}"
+                spec, "not_evaluated", message=f"GX has no expectation for {spec.kind}: {kind.no_gx}"
             )
     suite = compile_suite(contract, [s for s in specs if s.id not in results])
     started = time.perf_counter()

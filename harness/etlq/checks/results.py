@@ -14,22 +14,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
+from etlq.contracts.kinds import KIND_NAMES
 from etlq.contracts.model import Severity
 
-Kind = Literal[
-    "not_null",
-    "unique",
-    "accepted_values",
-    "range",
-    "pattern",
-    "expression",
-    "foreign_key",
-    "row_count",
-    "freshness",
-    "reconcile",
-]
 Outcome = Literal["passed", "failed", "error", "not_evaluated"]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+KINDS: tuple[str, ...] = KIND_NAMES  # the check kinds, from their registry
 OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
 
 

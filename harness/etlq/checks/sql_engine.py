@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
-from decimal import Decimal
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, TableClause, text
@@ -26,6 +26,8 @@ from etlq.checks.messages import describe
 from etlq.checks.plan import plan_checks
 from etlq.checks.results import CheckResult, CheckSpec, Outcome, RunResult
 from etlq.contracts.graph import parents_of
+from etlq.contracts.kinds import BY_NAME
+from etlq.contracts.kinds.base import Found, SetRun
 from etlq.contracts.model import Contract
 from etlq.drift.catalog import Catalog, LiveTable, read_catalog
 
@@ -76,38 +78,16 @@ def _outcome(failing: int) -> Outcome:
 
 def _missing_columns(spec: CheckSpec, live: LiveTable, catalog: Catalog) -> str | None:
     """Why ``spec`` cannot run against the live tables, or None."""
-    needed: list[tuple[str, Sequence[str]]] = [(live.table, _own_columns(spec))]
-    if spec.kind == "foreign_key":
-        needed.append((spec.params["ref_table"], spec.params["ref_columns"]))
-    if spec.kind == "reconcile":
-        needed.append((spec.params["source"], _reconcile_columns(spec)))
-    for table_name, columns in needed:
-        other = catalog.get(table_name)
+    for table_name, columns in BY_NAME[spec.kind].needs(spec):
+        other = catalog.get(table_name or live.table)
         if other is None:
             return f"table {table_name} does not exist"
         for name in columns:
             if other.column(name) is None:
                 hint = difflib.get_close_matches(name, other.column_names, n=1)
                 suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
-                return f"column {name!r} does not exist in {table_name}{suffix}"
+                return f"column {name!r} does not exist in {table_name or live.table}{suffix}"
     return None
-
-
-def _own_columns(spec: CheckSpec) -> Sequence[str]:
-    if spec.kind in ("unique", "foreign_key"):
-        return spec.params["columns"]
-    if spec.kind == "freshness":
-        return (spec.params["column"],)
-    if spec.kind == "reconcile":
-        return _reconcile_columns(spec)
-    if spec.kind in ("expression", "row_count"):
-        return ()
-    return (spec.column,) if spec.column else ()
-
-
-def _reconcile_columns(spec: CheckSpec) -> tuple[str, ...]:
-    # all measures: the count and the sums of one reconcile entry share one statement
-    return tuple(spec.params["key"]) + tuple(spec.params.get("measures", ()))
 
 
 def run_table(
@@ -143,22 +123,24 @@ def run_table(
 
     scan_specs = [s for s in runnable if s.kind in build.SCAN_KINDS]
     total: int | None = None
-    if scan_specs or any(s.kind == "foreign_key" for s in runnable):
+    if scan_specs or any(BY_NAME[s.kind].needs_total for s in runnable):
         scan_results, total = _run_scan(runner, t, scan_specs, order_by)
         results.update((r.id, r) for r in scan_results)
-    reconcile_totals: dict[str, tuple[list[Any], str, float]] = {}
+    ctx = SetRun(
+        runner.run,
+        t,
+        lambda name: build.table_of(name, catalog[name].column_names),
+        order_by,
+        total,
+        sample_limit,
+        cache={},
+    )
     for spec in runnable:
-        if spec.kind in build.SCAN_KINDS:
+        kind = BY_NAME[spec.kind]
+        if kind.run is None:
             continue
         try:
-            if spec.kind == "unique":
-                result = _run_unique(runner, t, spec)
-            elif spec.kind == "foreign_key":
-                result = _run_foreign_key(runner, t, spec, catalog, order_by, total)
-            elif spec.kind == "reconcile":
-                result = _run_reconcile(runner, t, spec, catalog, reconcile_totals)
-            else:
-                result = _error(spec, f"the sql engine has no check kind {spec.kind!r}")
+            result = _found(runner, spec, kind.run(ctx, spec))
         except _StatementFailed as exc:
             result = _error(spec, exc.reason, exc.sql)
         results[spec.id] = result
@@ -208,107 +190,24 @@ def _scan_result(
     seconds: float,
     order_by: Sequence[str],
 ) -> CheckResult:
-    total = row["total"]
-    if spec.kind in build.ROW_KINDS:
-        failing = row[f"c{i}"]
-        result = CheckResult(spec, _outcome(failing), failing, total, sql=sql, duration_s=seconds)
-        if failing:
-            result = result.with_(
-                sample=runner.sample(build.failing_rows(t, spec, order_by, runner.sample_limit))
-            )
-    elif spec.kind == "row_count":
-        low, high = spec.params.get("min"), spec.params.get("max")
-        out = (low is not None and total < low) or (high is not None and total > high)
-        result = CheckResult(spec, _outcome(int(out)), int(out), total, sql=sql, duration_s=seconds)
-    else:  # freshness
-        stale = bool(row[f"stale_{i}"])
-        newest = row[f"fresh_max_{i}"]
-        result = CheckResult(
-            spec,
-            _outcome(int(stale)),
-            int(stale),
-            total,
-            sql=sql,
-            duration_s=seconds,
-            sample=({spec.params["column"]: newest},) if stale else (),
-        )
-    return result.with_(message=describe(result))
+    kind = BY_NAME[spec.kind]
+    if kind.read_scan is not None:
+        found = kind.read_scan(spec, row, i)
+    else:  # a row-level check: its failing rows are fetched when there are any
+        sample = build.failing_rows(t, spec, order_by, runner.sample_limit)
+        found = Found(row[f"c{i}"], row["total"], sample_stmt=sample)
+    return _found(runner, spec, replace(found, sql=sql, seconds=seconds))
 
 
-def _run_unique(runner: _Runner, t: TableClause, spec: CheckSpec) -> CheckResult:
-    columns = spec.params["columns"]
-    rows, sql, seconds = runner.run(build.duplicate_count(t, columns))
-    row = rows[0]._mapping
-    failing = int(row["failing"])
-    result = CheckResult(spec, _outcome(failing), failing, int(row["total"]), sql=sql, duration_s=seconds)
-    if failing:
-        result = result.with_(sample=runner.sample(build.duplicate_sample(t, columns, runner.sample_limit)))
-    return result.with_(message=describe(result, duplicate_keys=row["duplicate_keys"]))
-
-
-def _run_foreign_key(
-    runner: _Runner,
-    t: TableClause,
-    spec: CheckSpec,
-    catalog: Catalog,
-    order_by: Sequence[str],
-    total: int | None,
-) -> CheckResult:
-    parent = build.table_of(spec.params["ref_table"], catalog[spec.params["ref_table"]].column_names)
-    rows, sql, seconds = runner.run(build.orphan_count(t, parent, spec.params))
-    failing = rows[0]._mapping["failing"]
-    result = CheckResult(spec, _outcome(failing), failing, total, sql=sql, duration_s=seconds)
-    if failing:
-        sample = runner.sample(build.orphan_sample(t, parent, spec.params, order_by, runner.sample_limit))
-        result = result.with_(sample=sample)
-    return result.with_(message=describe(result))
-
-
-def _difference(source: Any, target: Any, tolerance: float) -> tuple[Any, bool]:
-    src, tgt = source or 0, target or 0
-    if isinstance(src, Decimal) or isinstance(tgt, Decimal):
-        exact = Decimal(src) - Decimal(tgt)
-        return exact, abs(exact) > Decimal(repr(tolerance))
-    return src - tgt, abs(src - tgt) > tolerance
-
-
-def _run_reconcile(
-    runner: _Runner,
-    t: TableClause,
-    spec: CheckSpec,
-    catalog: Catalog,
-    totals_cache: dict[str, tuple[list[Any], str, float]],
-) -> CheckResult:
-    p = spec.params
-    source = build.table_of(p["source"], catalog[p["source"]].column_names)
-    if p["aspect"] in ("missing_keys", "extra_keys"):
-        diff = build.key_difference(source, t, p, missing=p["aspect"] == "missing_keys")
-        rows, sql, seconds = runner.run(build.key_difference_count(diff))
-        failing = rows[0]._mapping["failing"]
-        result = CheckResult(spec, _outcome(failing), failing, sql=sql, duration_s=seconds)
-        if failing:
-            result = result.with_(
-                sample=runner.sample(build.key_difference_sample(diff, runner.sample_limit))
-            )
-        return result.with_(message=describe(result))
-    # the count and every sum of one reconcile entry come from one statement, run once
-    measures = tuple(p.get("measures", ()))
-    if p["name"] not in totals_cache:
-        totals_cache[p["name"]] = runner.run(build.reconcile_totals(source, t, p))
-    rows, sql, seconds = totals_cache[p["name"]]
-    row = rows[0]._mapping
-    if p["aspect"] == "count":
-        failing = abs(row["source_count"] - row["target_count"])
-        result = CheckResult(
-            spec, _outcome(failing), failing, row["target_count"], sql=sql, duration_s=seconds
-        )
-        return result.with_(message=describe(result, source=row["source_count"], target=row["target_count"]))
-    i = measures.index(p["measure"])
-    diff, out = _difference(row[f"source_sum_{i}"], row[f"target_sum_{i}"], p.get("tolerance", 0.0))
-    result = CheckResult(spec, _outcome(int(out)), int(out), row["target_count"], sql=sql, duration_s=seconds)
-    return result.with_(
-        message=describe(result, source=row[f"source_sum_{i}"], target=row[f"target_sum_{i}"], diff=diff)
+def _found(runner: _Runner, spec: CheckSpec, found: Found) -> CheckResult:
+    """What a kind found -> the result: a capped sample when failing, the kind's sentence."""
+    failing = found.failing
+    result = CheckResult(
+        spec, _outcome(failing), failing, found.total, found.sample_rows, found.sql, duration_s=found.seconds
     )
+    if failing and found.sample_stmt is not None:
+        result = result.with_(sample=runner.sample(found.sample_stmt))
+    return result.with_(message=describe(result, **found.facts))
 
 
 def run_checks(

@@ -15,7 +15,6 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from etl.errors import EtlError
 from etlq.errors import EtlqError, database_fixes, error_document
 
 # Sub-command modules, in the order `etlq --help` lists them.
@@ -81,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args))
-    except (EtlqError, EtlError) as error:  # both are one line with the fix; no traceback
+    except EtlqError as error:  # one line with the fix, no traceback (a pipeline's own: PipelineFailed)
         source = _url_source(argv)
         exc = database_fixes(error, source or "the URL `etlq env up` wrote", local=source is None)
         if _json_requested(argv):  # CI reads this: same exit code, the error as data on stdout

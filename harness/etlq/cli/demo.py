@@ -2,7 +2,7 @@
 
 1. start an embedded PostgreSQL and a moto server (S3, Glue, Secrets Manager, SNS, CloudWatch);
 2. generate clean raw files from the contracts for two consecutive run dates and land them in S3;
-3. run the production ETL for both dates (ingest -> silver -> GX quality gate -> gold);
+3. run the pipeline under test for both dates (etl/: ingest -> silver -> GX quality gate -> gold);
 4. run the smoke and regression suites read-only against the loaded warehouse, exactly as CI
    runs them against a deployment, writing Allure results;
 5. generate the Allure HTML report, print a summary and stop everything.
@@ -24,7 +24,8 @@ from etlq.errors import EtlqError
 
 if TYPE_CHECKING:  # the CLI imports every command module at start: keep heavy imports lazy
     from etlq.contracts import Contract
-    from etlq.pytest_plugin.local import LocalServices
+    from etlq.local import LocalServices
+    from etlq.pipeline import Pipeline
 
 RAW_BUCKET = "etlq-raw"
 DATABASE = "etlq_demo"
@@ -79,25 +80,31 @@ def _step(message: str) -> float:
 
 
 def _load(
-    services: LocalServices, contracts: list[Contract], days: list[dt.date], rows: int, seed: int
+    services: LocalServices,
+    pipeline: Pipeline,
+    contracts: list[Contract],
+    days: list[dt.date],
+    rows: int,
+    seed: int,
 ) -> str:
-    """A new database with ``days`` of generated data loaded through the real ETL; its URL.
+    """A new database with ``days`` of generated data loaded through the pipeline; its URL.
 
-    A run the quality gate stops raises ``QualityGateFailed`` (exit 1), bad input ``EtlInputError``.
+    A run the pipeline fails raises ``PipelineFailed`` (its exit code: 1 for a stopped quality gate).
     """
     from etlq import aws
-    from etlq.pytest_plugin.local import generate_raw, run_etl
+    from etlq.local import generate_raw, run_etl
 
     url = services.pg.create_database(DATABASE)
     aws.client("s3", services.aws_endpoint).create_bucket(Bucket=RAW_BUCKET)
     for offset, day in enumerate(days):
         started = _step(
-            f"generate {rows} order events (customers, FX rates to match) for {day} into s3://{RAW_BUCKET}/raw/"
+            f"generate {rows} order events (customers, FX rates to match) for {day} into s3://{RAW_BUCKET}/"
         )
-        generate_raw(contracts, RAW_BUCKET, day, rows, seed + offset * DAY_SEED_STEP)
-        results = run_etl(url, RAW_BUCKET, day, contracts)
+        generate_raw(pipeline, contracts, RAW_BUCKET, day, rows, seed + offset * DAY_SEED_STEP)
+        results = run_etl(pipeline, url, RAW_BUCKET, day, contracts)
         jobs = ", ".join(
-            f"{r.job} {r.status} ({r.rows_out} {'expectations' if r.job == 'quality_gate' else 'rows'})"
+            f"{r['job']} {r['status']} ({r.get('rows_out')} "
+            f"{'expectations' if r['job'] == 'quality_gate' else 'rows'})"
             for r in results
         )
         print(f"    etl {day}: {jobs} [{time.perf_counter() - started:.1f}s]")
@@ -143,7 +150,8 @@ def _suites(url: str, endpoint: str, run_date: dt.date, contracts: Path, results
 
 def run(args: argparse.Namespace) -> int:
     from etlq.contracts import load_contracts
-    from etlq.pytest_plugin.local import local_services
+    from etlq.local import local_services
+    from etlq.pipeline import find_pipeline, require
     from etlq.report import find_allure, generate_report
 
     if args.rows < 1:
@@ -156,11 +164,12 @@ def run(args: argparse.Namespace) -> int:
         )
     args.contracts, args.results = args.contracts.resolve(), args.results.resolve()
     contracts = load_contracts(args.contracts)
+    pipeline = require(find_pipeline(), "etlq demo")
     find_allure()  # fail before doing any work when `make allure` has not run
     begun = time.perf_counter()
     _step("start embedded PostgreSQL and the moto server")
     with local_services() as services:
-        url = _load(services, contracts, days, args.rows, args.seed)
+        url = _load(services, pipeline, contracts, days, args.rows, args.seed)
         _step(f"run the smoke and regression suites against {DATABASE} (run date {second})")
         code = _suites(url, services.aws_endpoint, second, args.contracts, args.results)
         _step("stop PostgreSQL and moto")

@@ -1,4 +1,4 @@
-"""``etlq etl run``: run the production ETL (ingest -> silver -> quality gate -> gold) locally.
+"""``etlq etl run``: run the pipeline under test (etl/: ingest -> silver -> quality gate -> gold) locally.
 
 Exit 0 when every job succeeded, 1 when the quality gate stopped the run before gold, 2 on a
 usage, input or connection error (missing bucket, raw files, secret or database).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator
@@ -25,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("etl", help="run the production ETL locally", description=__doc__)
     etl_sub = parser.add_subparsers(dest="etl_command", required=True)
     run_parser = etl_sub.add_parser("run", help="ingest, silver, quality gate and gold for one run date")
-    run_parser.add_argument("--run-date", required=True, help="the raw partition to load, YYYY-MM-DD")
+    run_parser.add_argument(
+        "--run-date", required=True, type=dt.date.fromisoformat, help="the raw partition to load, YYYY-MM-DD"
+    )
     run_parser.add_argument("--url", help="database URL (default: ETLQ_DATABASE_URL or `etlq env up`'s)")
     run_parser.add_argument("--bucket", help="raw landing bucket (default: ETLQ_RAW_BUCKET or etlq-raw)")
     run_parser.add_argument(
@@ -79,7 +82,7 @@ def _suites(contracts_path: str | None, no_gate: bool) -> tuple[list[dict[str, A
     return compile_suites(load_contracts(contracts_path)), None
 
 
-def _render_text(run_date: str, jobs: list[dict[str, Any]], note: str | None, error: str | None) -> str:
+def _render_text(run_date: dt.date, jobs: list[dict[str, Any]], note: str | None, error: str | None) -> str:
     lines = [f"etl run {run_date}"]
     if note:
         lines.append(f"note: {note}")
@@ -105,24 +108,24 @@ def run(args: argparse.Namespace) -> int:
     bucket = args.bucket or raw_bucket_name()
     suites, note = _suites(args.contracts, args.no_gate)
 
-    from etl import pipeline
-    from etl.errors import EtlInputError, QualityGateFailed
+    from etlq.pipeline import PipelineFailed, find_pipeline, require, run_pipeline
 
-    gate_failure: QualityGateFailed | None = None
+    pipeline = require(find_pipeline(), "etlq etl run")
+    gate_failure: PipelineFailed | None = None
     try:
         with _use_endpoint(endpoint):
-            results = pipeline.run(
+            jobs = run_pipeline(
+                pipeline,
+                url,
                 args.run_date,
                 raw_bucket=bucket,
-                database_url=url,
                 expectations=suites,
-                glue_database=args.glue_database,
+                options={"glue_database": args.glue_database},
             )
-    except EtlInputError as exc:
-        raise renamed_options(exc, _GLUE_TO_CLI) from None
-    except QualityGateFailed as exc:
-        gate_failure, results = exc, exc.results
-    jobs = [r.to_dict() for r in results]
+    except PipelineFailed as exc:
+        if exc.exit_code != 1:  # bad input: one line, in this command's option names
+            raise renamed_options(exc, _GLUE_TO_CLI) from None
+        gate_failure, jobs = exc, [dict(job) for job in exc.results]
     error = str(gate_failure) if gate_failure else None
     if args.format == "json":
         document = {"run_date": args.run_date, "bucket": bucket, "jobs": jobs, "note": note, "error": error}

@@ -56,6 +56,8 @@ def _date(text: str) -> dt.date:
 def run(args: argparse.Namespace) -> int:
     from etlq.contracts import load_contracts
     from etlq.datagen import GenerateOptions, generate
+    from etlq.datagen.run import pipeline_options
+    from etlq.pipeline import find_pipeline
 
     if args.rows < 1:
         raise EtlqError(f"--rows must be at least 1, got {args.rows}")
@@ -76,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=not args.quiet,
         aws_endpoint=endpoint,
+        **pipeline_options(find_pipeline().pipeline),  # its landing layout and quarantine rules
     )
     result = generate(load_contracts(args.contracts), options)
     if args.format == "json":

@@ -11,12 +11,27 @@ from pathlib import Path
 from typing import Any
 
 from etlq.contracts.model import Contract
-from etlq.contracts.sections import QUALIFIED, parse_checks, parse_column, parse_reconcile
+from etlq.contracts.sections import (
+    QUALIFIED,
+    TOP_LEVEL_KIND_KEYS,
+    parse_checks,
+    parse_column,
+    parse_top_level,
+)
 from etlq.contracts.validate import Source, close_match, severity_of
 from etlq.contracts.yamlnodes import YMap, load_yaml
 from etlq.errors import ContractError
 
-TOP_KEYS = ("table", "description", "primary_key", "severity", "raw", "columns", "checks", "reconcile")
+TOP_KEYS = (
+    "table",
+    "description",
+    "primary_key",
+    "severity",
+    "raw",
+    "columns",
+    "checks",
+    *TOP_LEVEL_KIND_KEYS,
+)
 
 
 def parse_contract(text: str, path: Path) -> Contract:
@@ -64,12 +79,9 @@ def parse_contract(text: str, path: Path) -> Contract:
             raise f.fail(raw.line, "'raw' needs 'source'")
         fields["raw_source"] = f.typed(raw, "source", (str,), "a source name", "in raw")
     if "checks" in doc:
-        fields.update(
-            parse_checks(f, f.typed(doc, "checks", (dict,), "a mapping", "at top level"), default, names)
-        )
-    if "reconcile" in doc:
-        items = f.typed(doc, "reconcile", (list,), "a list", "at top level")
-        fields["reconcile"] = parse_reconcile(f, items, default, names)
+        checks = f.typed(doc, "checks", (dict,), "a mapping", "at top level")
+        fields["checks"] = parse_checks(f, checks, default, names)
+    fields.update(parse_top_level(f, doc, default, names))
     fields["extra"] = {k: v for k, v in doc.items() if k.startswith("x-")}
     return Contract(**fields)
 

@@ -7,7 +7,8 @@ derived from these objects; nothing restates a rule a contract states.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,18 +31,28 @@ class Column:
     name: str
     type: str  # normalized PostgreSQL type as format_type() prints it, e.g. "numeric(18,2)"
     nullable: bool = True
-    not_null: Rule | None = None  # set when nullable is false
-    unique: Rule | None = None
-    accepted: Rule | None = None  # value: tuple of accepted values
-    min: Rule | None = None
-    max: Rule | None = None
-    pattern: Rule | None = None
-    references: Rule | None = None  # value: ForeignKey
+    # the column's constraints by key, as the check kinds parsed them (etlq.contracts.kinds):
+    # not_null (set when nullable is false), unique, accepted (value: tuple of accepted values),
+    # min, max, pattern, references (value: ForeignKey), and whatever a newer kind adds
+    checks: Mapping[str, Rule] = field(default_factory=dict)
     pii: str | None = None
     semantic: str | None = None
     origin: Literal["source", "etl"] = "source"  # "etl": lineage column added by the ETL, not in raw files
     description: str = ""
     line: int = 0
+
+    not_null = property(lambda self: self.checks.get("not_null"))
+    unique = property(lambda self: self.checks.get("unique"))
+    accepted = property(lambda self: self.checks.get("accepted"))
+    min = property(lambda self: self.checks.get("min"))
+    max = property(lambda self: self.checks.get("max"))
+    pattern = property(lambda self: self.checks.get("pattern"))
+    references = property(lambda self: self.checks.get("references"))
+
+    def with_checks(self, **changes: Rule | None) -> Column:
+        """A copy with some constraints replaced (None removes one)."""
+        merged = {**self.checks, **changes}
+        return replace(self, checks={k: v for k, v in merged.items() if v is not None})
 
     @property
     def max_length(self) -> int | None:
@@ -91,13 +102,32 @@ class Contract:
     primary_key: tuple[str, ...] = ()
     severity: Severity = "error"
     raw_source: str | None = None  # staging tables: the raw landing source they load (orders, ...)
-    row_count: Rule | None = None  # value: {"min": int|None, "max": int|None}
-    freshness: Rule | None = None  # value: {"column": str, "max_age_seconds": int}
-    unique: tuple[Rule, ...] = ()  # value: tuple of column names
-    foreign_keys: tuple[Rule, ...] = ()  # value: ForeignKey (compound ones; single-column come from columns)
-    rules: tuple[ExpressionRule, ...] = ()
+    # the `checks:` section by key, as the check kinds parsed it (etlq.contracts.kinds)
+    checks: Mapping[str, Any] = field(default_factory=dict)
     reconcile: tuple[Reconcile, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> Rule | None:  # value: {"min": int|None, "max": int|None}
+        return self.checks.get("row_count")
+
+    @property
+    def freshness(self) -> Rule | None:  # value: {"column": str, "max_age_seconds": int}
+        return self.checks.get("freshness")
+
+    @property
+    def unique(self) -> tuple[Rule, ...]:  # value: tuple of column names
+        return tuple(self.checks.get("unique", ()))
+
+    @property
+    def foreign_keys(
+        self,
+    ) -> tuple[Rule, ...]:  # value: ForeignKey (compound; single-column ones are on columns)
+        return tuple(self.checks.get("foreign_keys", ()))
+
+    @property
+    def rules(self) -> tuple[ExpressionRule, ...]:
+        return tuple(self.checks.get("rules", ()))
 
     @property
     def schema(self) -> str:

@@ -31,6 +31,7 @@ class Context:
     seed: int
     cal: Calendar
     plans: dict[str, SourcePlan]
+    quarantines: frozenset[str] = frozenset()  # rules the pipeline's ingest quarantines by
 
 
 def block_rng(seed: int, source: str, block: int, stream: int) -> np.random.Generator:

@@ -85,6 +85,11 @@ def _raw(plan: SourcePlan) -> bool:
     return "." not in plan.name
 
 
+def _quarantined(site: Site, rule: str) -> bool:
+    """Whether the pipeline's ingest quarantines this raw row by ``rule`` (Pipeline.quarantine_rules)."""
+    return _raw(site.plan) and rule in site.ctx.quarantines
+
+
 # --- null in a required column -------------------------------------------------------------
 
 
@@ -93,7 +98,13 @@ def _required(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
 
 
 def null_required(site: Site, column: str) -> Planted:
-    expect = QUARANTINE if _raw(site.plan) else f"{site.plan.contract.table}::not_null[{column}]"
+    if _quarantined(site, "null_required"):
+        expect = QUARANTINE
+    elif _raw(site.plan):
+        found = check_id(site.contracts, site.plan, "not_null", (column,))
+        expect = found or LOAD
+    else:
+        expect = f"{site.plan.contract.table}::not_null[{column}]"
     return Planted("null_required", column, expect, {**site.row, column: None})
 
 
@@ -108,11 +119,14 @@ def _ranged(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
     ]
 
 
-def _bound_of(plan: SourcePlan, contracts: Sequence[Contract], column: str) -> tuple[str, Column] | None:
-    """(expect, the contract column with the bound): a staging bound is enforced by ingest."""
+def _bound_of(
+    plan: SourcePlan, contracts: Sequence[Contract], column: str, quarantined: bool = True
+) -> tuple[str, Column] | None:
+    """(expect, the contract column with the bound): a staging bound is enforced by ingest when
+    it ``quarantined`` (its ``staging_bounds`` rule)."""
     own = plan.contract.column(column)
     if own.min is not None or own.max is not None:
-        return (QUARANTINE if _raw(plan) else f"{plan.contract.table}::range[{column}]"), own
+        return (QUARANTINE if quarantined else f"{plan.contract.table}::range[{column}]"), own
     found = check_id(contracts, plan, "range", (column,))
     if found is None:
         return None
@@ -121,7 +135,10 @@ def _bound_of(plan: SourcePlan, contracts: Sequence[Contract], column: str) -> t
 
 def out_of_range(site: Site, column: str) -> Planted:
     """One unit below the minimum (``-1.00`` for ``min: 0``), else one above the maximum."""
-    bound = site.remember(f"bound:{column}", lambda: _bound_of(site.plan, site.contracts, column))
+    quarantined = _quarantined(site, "staging_bounds")
+    bound = site.remember(
+        f"bound:{column}", lambda: _bound_of(site.plan, site.contracts, column, quarantined)
+    )
     expect, col = bound if bound else (LOAD, site.plan.contract.column(column))
     value = float(col.min.value) - 1 if col.min is not None else float(col.max.value if col.max else 0) + 1
     spec = site.plan.spec(column)
@@ -140,7 +157,8 @@ def unknown_accepted(site: Site, column: str) -> Planted:
     """Ingest rejects an unknown value of a column it normalizes (status); else a check finds it."""
     known = {v.upper() for v in site.plan.spec(column).accepted}
     value = next(v for v in UNKNOWN_VALUES if v not in known)
-    if column in site.remember("normalized", lambda: _normalized(site.plan, site.contracts)):
+    normalized = site.remember("normalized", lambda: _normalized(site.plan, site.contracts))
+    if column in normalized and _quarantined(site, "unnormalized_value"):
         expect = QUARANTINE
     else:
         found = site.remember(
@@ -262,7 +280,9 @@ def _typed(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
     return [s.name for s in plan.specs if s.kind in {"date", "timestamp", "int", "decimal", "float"}]
 
 
-def malformed(site: Site, column: str) -> Planted:
+def malformed(site: Site, column: str) -> Planted | None:
+    if _raw(site.plan) and not _quarantined(site, "unparseable"):
+        return None  # a pipeline that does not quarantine it: no fate to expect
     kind = site.plan.spec(column).kind
     choices = BAD_DATES if kind == "date" else BAD_TIMESTAMPS if kind == "timestamp" else BAD_NUMBERS
     return Planted("malformed", column, QUARANTINE, {**site.row, column: choices[site.index % len(choices)]})
@@ -321,7 +341,9 @@ def max_length(site: Site, column: str) -> Planted:
     return Planted("max_length", column, LOAD, {**site.row, column: text})
 
 
-def over_length(site: Site, column: str) -> Planted:
+def over_length(site: Site, column: str) -> Planted | None:
+    if _raw(site.plan) and not _quarantined(site, "over_length"):
+        return None
     text = _text_of_length((site.plan.spec(column).max_length or 0) + 1)
     return Planted("over_length", column, QUARANTINE, {**site.row, column: text})
 
@@ -333,8 +355,10 @@ def _any_row(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
     return ["*"] if len(plan.columns) > 1 else []
 
 
-def ragged_row(site: Site, column: str) -> Planted:
+def ragged_row(site: Site, column: str) -> Planted | None:
     """A line with one field too few or too many."""
+    if _raw(site.plan) and not _quarantined(site, "ragged_row"):
+        return None
     fields = [site.row[c] for c in site.plan.columns]
     fields = fields[:-1] if site.index % 2 == 0 else [*fields, "extra"]
     return Planted("ragged_row", None, QUARANTINE, site.row, raw=",".join(csv_field(v) for v in fields))

@@ -1,20 +1,24 @@
 """Who must catch a planted defect: the ETL's ingest (``quarantine``), a contract check (its id),
 or nobody, because the row is legal edge-case data that must load intact (``load``).
 
-The split between quarantine and checks follows the ETL's ingest typing (etl/sources.py,
-typed in SQL): a raw field that cannot be typed into its staging column (bad date,
-non-numeric amount, empty required value, text over the column's length, a row with the
-wrong number of fields) is quarantined with file and line, and so is a value outside the
-bounds the *staging* contract declares (negative amount, rate <= 0) and an unknown value of
-a column that staging loads normalized (status: trimmed, upper-cased, then one of the
-accepted values a later layer declares). A typed value that breaks any other rule loads into
-staging and is the contract checks' to find.
+The split between quarantine and checks is the pipeline's to declare
+(``Pipeline.quarantine_rules``, passed in as ``GenerateOptions.quarantines``): a raw field
+that cannot be typed into its staging column (``unparseable``), an empty required value
+(``null_required``), text over the column's length (``over_length``), a row with the wrong
+number of fields (``ragged_row``), a value outside the bounds the *staging* contract declares
+(``staging_bounds``) and an unknown value of a column that staging loads as text and a later
+layer declares accepted values for (``unnormalized_value``). etl/ quarantines by all six; so
+does the ingest datagen assumes when no pipeline is registered. A rule the pipeline does not
+declare leaves the row to a contract check (or, for rows that cannot load, no defect is
+planted). A typed value that breaks any other rule loads into staging and is the contract
+checks' to find.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from etlq.contracts.kinds import BY_NAME
 from etlq.contracts.model import Contract
 from etlq.datagen.plan import SourcePlan, lineage
 
@@ -58,14 +62,8 @@ def _tables(contracts: Sequence[Contract], plan: SourcePlan) -> list[Contract]:
 
 def _has_check(c: Contract, kind: str, columns: tuple[str, ...]) -> bool:
     col = next((x for x in c.columns if x.name == columns[0]), None) if len(columns) == 1 else None
-    if col is None:
-        return False
-    return {
-        "not_null": col.not_null is not None,
-        "range": col.min is not None or col.max is not None,
-        "accepted_values": col.accepted is not None,
-        "pattern": col.pattern is not None,
-    }.get(kind, False)
+    declared_on = BY_NAME[kind].declared_on
+    return col is not None and declared_on is not None and declared_on(col)
 
 
 def rule_on(contracts: Sequence[Contract], plan: SourcePlan, column: str, *words: str) -> str | None:

@@ -11,10 +11,11 @@ table name. Every relation keeps the id of the check that catches an orphan.
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -22,6 +23,7 @@ from etlq.contracts.model import Column, Contract, ForeignKey
 from etlq.datagen import tables as table_plans
 from etlq.datagen.values import Calendar, Ungeneratable, ValueSpec, spec_for
 from etlq.errors import EtlqError
+from etlq.pipeline import default_raw_prefix
 
 BLOCK_ROWS = 65_536  # values are drawn per logical block, whatever the write chunk size
 PARENT_SHARE = 0.1  # a parent referenced by a single key gets this many rows per child row
@@ -90,9 +92,14 @@ def lineage(contracts: Sequence[Contract], source: str) -> list[Contract]:
 
 
 def build_plans(
-    contracts: Sequence[Contract], rows: int, cal: Calendar, tables: str | None = None
+    contracts: Sequence[Contract],
+    rows: int,
+    cal: Calendar,
+    tables: str | None = None,
+    raw_prefix: Callable[[str, dt.date], str] = default_raw_prefix,
 ) -> list[SourcePlan]:
-    """Parents first; row counts, keys and coverage domains filled in."""
+    """Parents first; row counts, keys and coverage domains filled in. A raw source's file goes
+    under ``raw_prefix(source, run date)``: the pipeline's landing layout."""
     if rows < 1:
         raise EtlqError(f"--rows must be at least 1, got {rows}")
     selected: list[tuple[str, Contract, tuple[Column, ...], str]] = []
@@ -101,7 +108,7 @@ def build_plans(
         if c.raw_source:
             cols = tuple(col for col in c.columns if col.origin == "source")
             selected.append(
-                (c.raw_source, c, cols, f"raw/{c.raw_source}/run_date={cal.run_date}/{c.raw_source}")
+                (c.raw_source, c, cols, f"{raw_prefix(c.raw_source, cal.run_date)}{c.raw_source}")
             )
         elif any(fnmatch.fnmatchcase(c.table, g) for g in globs):
             # the database computes a generated column and refuses a value for it: not in the file
@@ -224,7 +231,7 @@ def _with_downstream_values(col: Column, downstream: list[Contract]) -> Column:
     for c in downstream:
         other = next((x for x in c.columns if x.name == col.name and x.accepted is not None), None)
         if other is not None:
-            return replace(col, accepted=other.accepted)
+            return col.with_checks(accepted=other.accepted)
     return col
 
 

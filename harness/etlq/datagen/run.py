@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -23,6 +23,7 @@ from etlq.datagen.render import Format, Rendered, applicable, header, render_blo
 from etlq.datagen.sinks import Output, ParquetWriter, Writer
 from etlq.datagen.values import Calendar
 from etlq.errors import EtlqError
+from etlq.pipeline import QUARANTINE_RULES, Pipeline, default_raw_prefix
 from etlq.progress import Progress
 
 MANIFEST = "manifest.json"
@@ -42,6 +43,10 @@ class GenerateOptions:
     workers: int = 1
     progress: bool = False
     aws_endpoint: str | None = None  # for s3:// output; None: boto3's chain (AWS_ENDPOINT_URL)
+    # The pipeline the files are for (etlq.pipeline): where its raw files land, and which planted
+    # defects its ingest quarantines (rule names of Pipeline.quarantine_rules).
+    raw_prefix: Callable[[str, dt.date], str] | None = None
+    quarantines: frozenset[str] = frozenset(QUARANTINE_RULES)
 
 
 @dataclass(frozen=True)
@@ -68,14 +73,23 @@ class GenerateResult:
         }
 
 
+def pipeline_options(pipeline: Pipeline | None) -> dict[str, Any]:
+    """``GenerateOptions`` fields for the files of ``pipeline``: its landing layout and its
+    quarantine rules (None: the layout and the ingest etlq assumes, see etlq.pipeline)."""
+    if pipeline is None:
+        return {}
+    return {"raw_prefix": pipeline.raw_prefix, "quarantines": frozenset(pipeline.quarantine_rules())}
+
+
 def generate(contracts: Sequence[Contract], options: GenerateOptions) -> GenerateResult:
     if not 0 <= options.defects <= 1:
         raise EtlqError(f"--defects is a fraction of rows between 0 and 1, got {options.defects}")
     if options.chunk_rows < 1 or options.workers < 1:
         raise EtlqError("--chunk-rows and --workers must be at least 1")
     cal = Calendar(options.run_date)
-    plans = build_plans(contracts, options.rows, cal, options.tables)
-    ctx = Context(options.seed, cal, {p.name: p for p in plans})
+    layout = options.raw_prefix or default_raw_prefix
+    plans = build_plans(contracts, options.rows, cal, options.tables, layout)
+    ctx = Context(options.seed, cal, {p.name: p for p in plans}, options.quarantines)
     output = Output(options.out, options.aws_endpoint)
     ext = EXTENSIONS[options.fmt]
     writers: list[Writer | ParquetWriter] = []

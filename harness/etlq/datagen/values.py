@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etlq.contracts.kinds import KINDS
 from etlq.contracts.model import Column
 from etlq.datagen import kinds, pools
 from etlq.datagen.kinds import INT_MAX, Kind, kind_of
@@ -96,11 +97,13 @@ def spec_for(column: Column, null_share: float = 0.0, hint: dict[str, Any] | Non
     hint = hint or {}
     pg_type = str(hint.get("base_type") or column.type)
     if pg_type.endswith("]"):
-        element = replace(column, type=kinds.element_type(pg_type), unique=None, min=None, max=None)
+        element = replace(
+            column.with_checks(unique=None, min=None, max=None), type=kinds.element_type(pg_type)
+        )
         inner = spec_for(element, 0.0, {k: v for k, v in hint.items() if k != "base_type"})
         return ValueSpec(name=column.name, kind="array", element=inner, null_share=null_share)
-    accepted = tuple(str(v) for v in column.accepted.value) if column.accepted else ()
-    accepted = accepted or tuple(str(v) for v in hint.get("labels") or ())
+    declared = declared_values(column)
+    accepted = declared.get("accepted") or tuple(str(v) for v in hint.get("labels") or ())
     known = kind_of(pg_type)
     if known is None and not accepted:
         raise Ungeneratable(pg_type)
@@ -111,7 +114,7 @@ def spec_for(column: Column, null_share: float = 0.0, hint: dict[str, Any] | Non
         semantic = next((sem for rx, sem in _NAME_HINTS if re.search(rx, lowered)), None)
     if semantic in {"uuid"} and kind == "text":
         kind = "uuid"
-    pattern = column.pattern.value if column.pattern else hint.get("pattern")
+    pattern = declared.get("pattern") or hint.get("pattern")
     return ValueSpec(
         name=column.name,
         kind=kind,
@@ -120,14 +123,28 @@ def spec_for(column: Column, null_share: float = 0.0, hint: dict[str, Any] | Non
         precision=precision,
         tz="with time zone" in pg_type,
         accepted=accepted,
-        lo=_hinted(column.min.value if column.min else None, hint.get("min")),
-        hi=_hinted(column.max.value if column.max else None, hint.get("max")),
+        lo=_hinted(declared.get("lo"), hint.get("min")),
+        hi=_hinted(declared.get("hi"), hint.get("max")),
         pattern=str(pattern) if pattern else None,
-        max_length=replace(column, type=pg_type).max_length,
-        unique=column.unique is not None,
+        max_length=_shortest(replace(column, type=pg_type).max_length, declared.get("max_length")),
+        unique=bool(declared.get("unique")),
         null_share=null_share,
         int_max=INT_MAX.get(pg_type, INT_MAX["bigint"]),
     )
+
+
+def declared_values(column: Column) -> dict[str, Any]:
+    """What the column's checks require of clean values, as ``ValueSpec`` fields (each kind's ``clean``)."""
+    found: dict[str, Any] = {}
+    for kind in KINDS:
+        if kind.clean is not None:
+            found.update(kind.clean(column))
+    return found
+
+
+def _shortest(*lengths: int | None) -> int | None:
+    known = [n for n in lengths if n is not None]
+    return min(known) if known else None
 
 
 def _hinted(value: Any, hint: Any) -> Any:

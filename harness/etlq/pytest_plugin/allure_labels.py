@@ -9,7 +9,7 @@ import pytest
 from allure_commons.utils import md5
 
 from etlq.checks.results import CheckResult
-from etlq.pytest_plugin.render import sample_csv
+from etlq.verdicts.text import sample_csv
 
 SEVERITY = {"error": allure.severity_level.CRITICAL, "warn": allure.severity_level.MINOR}
 

@@ -21,12 +21,11 @@ from etlq.contracts import Contract, load_contracts
 from etlq.pytest_plugin.allure_labels import attach_result, label_check
 from etlq.pytest_plugin.config import CONFIG_KEY, EtlqConfig
 from etlq.pytest_plugin.outcome import record_warn
-from etlq.pytest_plugin.render import failure_text, headline
+from etlq.verdicts.text import failure_text, headline
 
 CHECK_FIXTURE = "etlq_check"
 PLAN_KEY = pytest.StashKey["Plan"]()
 # completeness: is everything there; quality: is what is there right.
-COMPLETENESS_KINDS = frozenset({"row_count", "freshness", "reconcile"})
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from etlq.checks.plan import matches, split_globs
+from etlq.contracts.kinds import BY_NAME
 from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
-from etlq.pytest_plugin.checks import CHECK_FIXTURE, COMPLETENESS_KINDS, session_plan
+from etlq.golden.cases import GoldenCase, load_cases
+from etlq.pytest_plugin.checks import CHECK_FIXTURE, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY
-from etlq.pytest_plugin.golden import GoldenCase, load_cases
 
 CONTRACT_FIXTURE = "etlq_contract"
 CASE_FIXTURE = "etlq_golden_case"
@@ -27,7 +28,7 @@ CASES_KEY = pytest.StashKey[list[GoldenCase]]()
 def _check_params(config: pytest.Config) -> list[tuple[str, Any, tuple[Any, ...]]]:
     params = []
     for spec in session_plan(config).specs:
-        category = pytest.mark.completeness if spec.kind in COMPLETENESS_KINDS else pytest.mark.quality
+        category = pytest.mark.completeness if BY_NAME[spec.kind].aggregate else pytest.mark.quality
         params.append((spec.id, spec, (pytest.mark.xdist_group(spec.table), category)))
     return params
 

@@ -51,6 +51,12 @@ SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("rows", "local mode: generated rows per source", "300"),
     ("seed", "local mode: datagen seed", "7"),
     ("defects", "planted-defect suite: fraction of generated rows that carry a defect", "0.05"),
+    (
+        "pipeline",
+        "the pipeline under test as module:attribute (default ETLQ_PIPELINE, else the one "
+        "registered under the etlq.pipelines entry points)",
+        None,
+    ),
 )
 
 
@@ -68,6 +74,7 @@ class EtlqConfig:
     rows: int
     seed: int
     defects: float
+    pipeline: str | None
 
 
 def _raw(config: pytest.Config, name: str, default: str | None) -> tuple[str | None, Path]:
@@ -149,4 +156,5 @@ def read_config(config: pytest.Config) -> EtlqConfig:
         rows=_int("rows", raw["rows"][0]),
         seed=_int("seed", raw["seed"][0]),
         defects=_fraction("defects", raw["defects"][0]),
+        pipeline=raw["pipeline"][0],
     )

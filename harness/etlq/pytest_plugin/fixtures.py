@@ -2,7 +2,9 @@
 
 ``etlq_warehouse`` is the database the suites check: in ``deployed`` mode the one at
 ``--etlq-url``, opened read-only; in ``local`` mode a database of this xdist worker, loaded with
-generated clean data through the real ETL. Everything session-scoped is per xdist worker.
+generated clean data through the pipeline under test. ``etlq_pipeline`` is that pipeline (a
+test that needs it skips, saying how to register one, when there is none). Everything
+session-scoped is per xdist worker.
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from etl.errors import EtlError
 from etlq.checks.results import CheckSpec
 from etlq.contracts import Contract
 from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
+from etlq.golden.cases import GoldenCase
+from etlq.local import LocalServices, loaded_warehouse, local_services
+from etlq.pipeline import Found, Pipeline, find_pipeline, missing
 from etlq.pytest_plugin.allure_labels import label_case, label_contract
 from etlq.pytest_plugin.checks import CheckUnderTest, Plan, TableResults, selected_specs, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY, EtlqConfig
-from etlq.pytest_plugin.golden import GoldenCase
-from etlq.pytest_plugin.local import LocalServices, loaded_warehouse, local_services
-from etlq.pytest_plugin.warehouse import Warehouse, deployed_warehouse
+from etlq.warehouse import Warehouse, deployed_warehouse
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +51,28 @@ def _setup(what: str) -> Iterator[None]:
     """A user-fixable setup problem (no server, bad URL, ETL refused input) as one line, no traceback."""
     try:
         yield
-    except (EtlqError, EtlError) as exc:
+    except EtlqError as exc:  # the pipeline's own errors arrive as etlq.pipeline.PipelineFailed
         # "from None": the report shows this one line, not the chain it came from
         raise pytest.fail.Exception(
             f"{what}: {renamed_options(exc, PYTEST_OPTIONS)}", pytrace=False
         ) from None
+
+
+@pytest.fixture(scope="session")
+def etlq_found_pipeline(etlq_config: EtlqConfig) -> Found:
+    """The pipeline under test, or none (``Found.pipeline is None``) and why."""
+    try:
+        return find_pipeline(etlq_config.pipeline, "--etlq-pipeline")
+    except EtlqError as exc:
+        raise pytest.fail.Exception(f"cannot load the pipeline under test: {exc}", pytrace=False) from None
+
+
+@pytest.fixture(scope="session")
+def etlq_pipeline(etlq_found_pipeline: Found) -> Pipeline:
+    """The pipeline under test (``etlq.pipeline.Pipeline``); skips the test when none is registered."""
+    if etlq_found_pipeline.pipeline is None:
+        pytest.skip(missing(etlq_found_pipeline, "this test"))
+    return etlq_found_pipeline.pipeline
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +86,11 @@ def etlq_local_services() -> Iterator[LocalServices]:
 def etlq_warehouse(request: pytest.FixtureRequest, etlq_config: EtlqConfig) -> Iterator[Warehouse]:
     """The database under test (see module docstring)."""
     cfg = etlq_config
+    found: Found = request.getfixturevalue("etlq_found_pipeline")
     if cfg.mode == "deployed":
         with (
             _setup("cannot open the deployed warehouse"),
-            deployed_warehouse(cfg.url, cfg.run_date, cfg.aws_endpoint, cfg.raw_bucket) as warehouse,
+            deployed_warehouse(cfg.url, cfg.run_date, cfg.aws_endpoint, cfg.raw_bucket, found) as warehouse,
         ):
             yield warehouse
         return
@@ -78,7 +98,7 @@ def etlq_warehouse(request: pytest.FixtureRequest, etlq_config: EtlqConfig) -> I
     contracts = request.getfixturevalue("etlq_contracts")
     with (
         _setup(f"cannot build the local warehouse for {cfg.run_date}"),
-        loaded_warehouse(services, contracts, cfg.run_date, rows=cfg.rows, seed=cfg.seed) as warehouse,
+        loaded_warehouse(services, contracts, cfg.run_date, found, rows=cfg.rows, seed=cfg.seed) as warehouse,
     ):
         yield warehouse
 
@@ -93,12 +113,14 @@ def etlq_defect_warehouse(request: pytest.FixtureRequest, etlq_config: EtlqConfi
         )
     services: LocalServices = request.getfixturevalue("etlq_local_services")
     contracts = request.getfixturevalue("etlq_contracts")
+    found: Found = request.getfixturevalue("etlq_found_pipeline")
     with (
         _setup(f"cannot load the planted-defect data for {cfg.run_date}"),
         loaded_warehouse(
             services,
             contracts,
             cfg.run_date,
+            found,
             rows=cfg.rows,
             seed=cfg.seed + 1,
             defects=cfg.defects,

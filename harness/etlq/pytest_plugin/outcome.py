@@ -10,6 +10,8 @@ from __future__ import annotations
 import allure
 import pytest
 
+from etlq.verdicts import Verdict
+
 WARN_PROPERTY = "etlq_warn"
 WARNED = "warned"  # the terminal reporter's stats category: "3 passed, 2 warned"
 
@@ -42,3 +44,13 @@ def summary_lines(reports: list[pytest.TestReport]) -> list[str]:
         lines.append(f"WARN {report.nodeid}")
         lines += ["    " + line for line in text.splitlines()]
     return lines
+
+
+def present(verdict: Verdict) -> None:
+    """A library verdict (``etlq.verdicts``) as this test's outcome: pass, skip (it cannot apply
+    here; the reason is the verdict's message) or fail with the message, no traceback."""
+    __tracebackhide__ = True
+    if verdict.outcome == "skipped":
+        pytest.skip(verdict.message)
+    if not verdict.passed:
+        pytest.fail(verdict.message, pytrace=False)

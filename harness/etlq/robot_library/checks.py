@@ -9,8 +9,9 @@ from robot.api import logger
 from etlq.checks.plan import plan_contract
 from etlq.checks.results import CheckResult, CheckSpec
 from etlq.checks.sql_engine import run_checks
-from etlq.pytest_plugin.render import failure_text, headline
 from etlq.robot_library.state import KeywordError, LibraryState, fail
+from etlq.verdicts import blocking
+from etlq.verdicts.text import failure_text, headline
 
 
 class CheckKeywords:
@@ -47,12 +48,12 @@ class CheckKeywords:
         for result in results:
             if not result.passed and result.severity == "warn":
                 logger.warn(headline(result))
-        blocking = [r for r in results if r.severity == "error" and r.outcome in ("failed", "error")]
-        if blocking:
+        failed = blocking(results)
+        if failed:
             listed = ", ".join(
-                f"{r.id} ({r.failing if r.outcome == 'failed' else 'error'} failing)" for r in blocking
+                f"{r.id} ({r.failing if r.outcome == 'failed' else 'error'} failing)" for r in failed
             )
-            summary = f"{len(blocking)} of {len(results)} checks failed"
+            summary = f"{len(failed)} of {len(results)} checks failed"
             raise fail(f"{table} does not match its contract: {summary}: {listed}", message)
 
     def check_should_pass(self, check_id: str, message: str | None = None) -> None:

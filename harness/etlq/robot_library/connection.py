@@ -8,9 +8,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy import table as sa_table
 
 from etlq.errors import EtlqError
-from etlq.pytest_plugin.local import loaded_warehouse, local_services
-from etlq.pytest_plugin.warehouse import deployed_warehouse
+from etlq.local import loaded_warehouse, local_services
+from etlq.pipeline import find_pipeline
 from etlq.robot_library.state import KeywordError, LibraryState, as_date
+from etlq.warehouse import deployed_warehouse
 
 
 class ConnectionKeywords:
@@ -45,7 +46,8 @@ class ConnectionKeywords:
 
     def set_up_local_warehouse(self, run_date: str | None = None, rows: int = 300, seed: int = 7) -> None:
         """Starts a PostgreSQL and a moto server, generates ``rows`` clean rows per source for
-        ``run_date`` and loads them through the real ETL (ingest, silver, GX gate, gold).
+        ``run_date`` and loads them through the pipeline under test (etl/: ingest, silver, GX
+        gate, gold); ``ETLQ_PIPELINE`` or the ``etlq.pipelines`` entry point names it.
 
         The local stand-in for a deployment; `Disconnect From Warehouse` removes it.
 
@@ -57,7 +59,8 @@ class ConnectionKeywords:
         contracts = list(self._state.contracts().values())
         try:
             services = self._state.stack.enter_context(local_services())
-            warehouse = loaded_warehouse(services, contracts, day, rows=int(rows), seed=int(seed))
+            found = find_pipeline()
+            warehouse = loaded_warehouse(services, contracts, day, found, rows=int(rows), seed=int(seed))
             self._state.warehouse = self._state.stack.enter_context(warehouse)
         except EtlqError as exc:
             self._state.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etlq.contracts import Contract, load_contracts
-from etlq.pytest_plugin.warehouse import Warehouse
+from etlq.warehouse import Warehouse
 
 
 class KeywordError(RuntimeError):
@@ -34,12 +34,16 @@ class LibraryState:
     _contracts: dict[str, Contract] | None = None
 
     @property
-    def engine(self) -> Engine:
+    def connected(self) -> Warehouse:
         if self.warehouse is None:
             raise KeywordError(
                 "not connected to a warehouse: use Connect To Warehouse or Set Up Local Warehouse first"
             )
-        return self.warehouse.engine
+        return self.warehouse
+
+    @property
+    def engine(self) -> Engine:
+        return self.connected.engine
 
     @property
     def run_date(self) -> dt.date:

@@ -1,5 +1,5 @@
 """The local stand-in for a deployment: a PostgreSQL server and a moto server for this process,
-and warehouses loaded through the real ETL from generated raw files.
+and warehouses loaded through the pipeline under test (``etlq.pipeline``) from generated raw files.
 
 Each xdist worker has its own servers, databases and buckets, so workers never share state.
 """
@@ -21,7 +21,8 @@ from sqlalchemy import create_engine
 from etlq import aws
 from etlq.contracts import Contract
 from etlq.env import postgres
-from etlq.pytest_plugin.warehouse import Warehouse, worker_id
+from etlq.pipeline import Found, Pipeline, require, run_pipeline
+from etlq.warehouse import Warehouse, worker_id
 
 
 @dataclass(frozen=True)
@@ -60,32 +61,48 @@ def local_services() -> Iterator[LocalServices]:
 
 
 def generate_raw(
-    contracts: Sequence[Contract], bucket: str, run_date: dt.date, rows: int, seed: int, defects: float = 0.0
+    pipeline: Pipeline,
+    contracts: Sequence[Contract],
+    bucket: str,
+    run_date: dt.date,
+    rows: int,
+    seed: int,
+    defects: float = 0.0,
 ) -> dict[str, Any]:
-    """Generated raw files for every staging contract into ``s3://bucket/``; returns the manifest."""
-    from etlq.datagen.run import GenerateOptions, generate
+    """Generated raw files for every staging contract into ``s3://bucket/``, where ``pipeline``
+    reads them and with its quarantine rules; returns the manifest."""
+    from etlq.datagen.run import GenerateOptions, generate, pipeline_options
 
-    result = generate(
-        contracts,
-        GenerateOptions(out=f"s3://{bucket}", rows=rows, seed=seed, run_date=run_date, defects=defects),
+    options = GenerateOptions(
+        out=f"s3://{bucket}",
+        rows=rows,
+        seed=seed,
+        run_date=run_date,
+        defects=defects,
+        **pipeline_options(pipeline),
     )
+    result = generate(contracts, options)
     key = result.manifest.removeprefix(f"s3://{bucket}/")
     body = aws.client("s3", os.environ.get("AWS_ENDPOINT_URL")).get_object(Bucket=bucket, Key=key)["Body"]
     return dict(json.loads(body.read()))
 
 
 def run_etl(
-    url: str, bucket: str, run_date: dt.date, contracts: Sequence[Contract], gate: bool = True
-) -> list[Any]:
-    """The real pipeline; ``gate``: with the contracts' GX suites as its quality gate (else skipped)."""
-    from etl.pipeline import run
-
+    pipeline: Pipeline,
+    url: str,
+    bucket: str,
+    run_date: dt.date,
+    contracts: Sequence[Contract],
+    gate: bool = True,
+) -> list[dict[str, Any]]:
+    """The pipeline under test; ``gate``: with the contracts' GX suites as its quality gate (else
+    skipped). One summary per job; the pipeline's own errors raise ``PipelineFailed``."""
     suites = None
     if gate:
         from etlq.checks.gx import compile_suites  # GX is slow to import
 
         suites = compile_suites(contracts)
-    return run(run_date, raw_bucket=bucket, database_url=url, expectations=suites)
+    return run_pipeline(pipeline, url, run_date, raw_bucket=bucket, expectations=suites)
 
 
 @contextlib.contextmanager
@@ -93,6 +110,7 @@ def loaded_warehouse(
     services: LocalServices,
     contracts: Sequence[Contract],
     run_date: dt.date,
+    found: Found,
     *,
     rows: int,
     seed: int,
@@ -100,18 +118,20 @@ def loaded_warehouse(
     gate: bool = True,
     label: str = "suite",
 ) -> Iterator[Warehouse]:
-    """A new database and bucket, generated data for ``run_date`` loaded by the ETL; dropped after.
+    """A new database and bucket, generated data for ``run_date`` loaded by the pipeline under
+    test (``found``; ``EtlqError`` when there is none); dropped after.
 
     ``gate=False`` skips the GX gate, which would stop data with planted defects before gold.
     """
+    pipeline = require(found, "a local warehouse (generated data loaded through the ETL)")
     name, url = services.new_database(label)
     engine = create_engine(url)
     try:
         bucket = f"etlq-{label}-{worker_id()}-{uuid.uuid4().hex[:6]}".lower().replace("_", "-")
         aws.client("s3", services.aws_endpoint).create_bucket(Bucket=bucket)
-        manifest = generate_raw(contracts, bucket, run_date, rows, seed, defects)
-        run_etl(url, bucket, run_date, contracts, gate)
-        yield Warehouse(url, engine, "local", run_date, bucket, services.aws_endpoint, manifest)
+        manifest = generate_raw(pipeline, contracts, bucket, run_date, rows, seed, defects)
+        run_etl(pipeline, url, bucket, run_date, contracts, gate)
+        yield Warehouse(url, engine, "local", run_date, bucket, services.aws_endpoint, manifest, found)
     finally:
         engine.dispose()
         services.pg.drop_database(name)

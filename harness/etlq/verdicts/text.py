@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from etlq.checks.results import CheckResult
+from etlq.contracts.kinds import BY_NAME
 
 MAX_CELL = 40
-AGGREGATE_KINDS = frozenset({"row_count", "freshness", "reconcile"})
 
 
 def _cell(value: Any) -> str:
@@ -54,7 +54,7 @@ def headline(result: CheckResult) -> str:
     """One line: what failed and how badly."""
     if result.outcome in ("error", "not_evaluated"):
         return f"{result.id} {result.outcome.replace('_', ' ')}: {result.message}".rstrip(": ")
-    if result.kind in AGGREGATE_KINDS:  # failing is a difference or a 0/1 flag, not a row count
+    if BY_NAME[result.kind].aggregate:  # failing is a difference or a 0/1 flag, not a row count
         return f"{result.id} failed: failing count {_count(result.failing)} ({result.severity})"
     failing, total = _count(result.failing), _count(result.total)
     return f"{result.id} failed: {failing} of {total} rows failing ({result.severity})"

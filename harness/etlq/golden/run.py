@@ -6,8 +6,7 @@ one), so ``2024-01-01T10:00:00Z`` and ``2024-01-01 11:00:00+01`` compare equal.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,9 @@ from sqlalchemy import Connection, column, create_engine, false, insert, select,
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.ddl import CreateTableAs
 
-from etl import db as etl_db
-from etl.pipeline import JobResult, run_gold, run_silver
-from etlq.pytest_plugin.golden import GoldenCase, TableDiff, diff_rows, read_csv, table_of
+from etlq.checks.connect import normalized_url
+from etlq.golden.cases import GoldenCase, TableDiff, diff_rows, read_csv, table_of
+from etlq.pipeline import Pipeline
 
 
 def _split(qualified: str) -> tuple[str, str]:
@@ -54,23 +53,18 @@ def _read_table_csv(
     return qualified, existing, header, rows
 
 
-def _lineage_defaults(case: GoldenCase, csv_name: str, line: int) -> dict[str, Any]:
-    # Lineage and audit columns the case files may leave out: they describe where a row came
-    # from, not what a transform does with it.
-    return {"run_date": case.run_date, "source_file": csv_name, "source_line": line, "run_id": 1}
-
-
-def load_inputs(conn: Connection, case: GoldenCase) -> dict[str, int]:
-    """Insert every ``input/<schema>.<table>.csv`` of ``case``; returns rows per table."""
+def load_inputs(conn: Connection, case: GoldenCase, pipeline: Pipeline) -> dict[str, int]:
+    """Insert every ``input/<schema>.<table>.csv`` of ``case``; returns rows per table. The
+    pipeline's lineage columns a file leaves out get the pipeline's ``lineage`` values."""
     loaded = {}
     for path in case.inputs:
         qualified, existing, header, rows = _read_table_csv(conn, path)
-        extra = [c for c in _lineage_defaults(case, "", 0) if c in existing and c not in header]
+        extra = [c for c in pipeline.lineage(case.run_date, "", 0) if c in existing and c not in header]
         schema, name = _split(qualified)
         target = table(name, *(column(c) for c in header + extra), schema=schema)
         values: list[dict[str, Any]] = []
         for i, row in enumerate(rows, start=1):
-            defaults = _lineage_defaults(case, path.name, i)
+            defaults = pipeline.lineage(case.run_date, path.name, i)
             values.append(row | {c: defaults[c] for c in extra})
         if values:
             conn.execute(insert(target), values)
@@ -109,33 +103,21 @@ def compare_case(conn: Connection, case: GoldenCase) -> list[TableDiff]:
     return diffs
 
 
-def _run_gold(database_url: str, run_date: dt.date) -> JobResult:
-    return run_gold(database_url, run_date, glue_database=None)  # the Glue catalog is not a transform
-
-
-# The ETL's real job functions a case folder's ``transform`` may name.
-TRANSFORMS: dict[str, Callable[[str, dt.date], JobResult]] = {
-    "silver": run_silver,
-    "gold": _run_gold,
-}
-
-
-def run_case(database_url: str, case: GoldenCase) -> list[TableDiff]:
-    """Into the empty database at ``database_url``: the ETL's DDL, the inputs, the transform; then diff."""
-    if case.transform not in TRANSFORMS:
+def run_case(database_url: str, case: GoldenCase, pipeline: Pipeline) -> list[TableDiff]:
+    """Into the empty database at ``database_url``: the pipeline's DDL, the inputs, the case's
+    transform (one of the pipeline's ``transforms``); then diff."""
+    transforms = pipeline.transforms()
+    if case.transform not in transforms:
         raise LookupError(
-            f"{case.path}: unknown transform {case.transform!r}; known: {', '.join(TRANSFORMS)}"
+            f"{case.path}: unknown transform {case.transform!r} of pipeline {pipeline.name!r}; "
+            f"known: {', '.join(transforms)}"
         )
-    raw = etl_db.connect(database_url)
-    try:
-        etl_db.ensure_schema(raw)
-    finally:
-        raw.close()
-    engine = create_engine(etl_db.sqlalchemy_url(database_url), poolclass=NullPool)
+    pipeline.prepare(database_url)
+    engine = create_engine(normalized_url(database_url), poolclass=NullPool)
     try:
         with engine.begin() as conn:
-            load_inputs(conn, case)
-        TRANSFORMS[case.transform](database_url, case.run_date)
+            load_inputs(conn, case, pipeline)
+        transforms[case.transform](database_url, case.run_date)
         with engine.connect() as conn:
             return compare_case(conn, case)
     finally:

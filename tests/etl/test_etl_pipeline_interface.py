@@ -1,0 +1,86 @@
+"""etl/ behind etlq's pipeline interface: found through its entry point, and every method
+answering from the real ETL's run (not from etlq's own reading of the audit tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from etl_support import D1, DAY
+
+from etlq.pipeline import Pipeline, PipelineFailed, find_pipeline, run_pipeline
+
+DAY1 = dt.date.fromisoformat(D1)
+BAD_DATE_ORDER = "9,10,PAID,1.00,EUR,2026-02-30,2026-11-19T09:00:00Z"
+
+
+@pytest.fixture
+def etl() -> Pipeline:
+    found = find_pipeline()
+    assert found.origin == "entry point 'etl'"
+    assert isinstance(found.pipeline, Pipeline)
+    return found.pipeline
+
+
+def test_raw_prefix_is_where_the_etl_reads(etl: Pipeline, land: Any, db: str, raw_bucket: str) -> None:
+    assert etl.raw_prefix("orders", DAY1) == "raw/orders/run_date=2026-11-20/"
+    # land() writes where etl/ reads (tests/etl/conftest.py): the layout the interface names
+    uri = land("orders", D1, DAY["orders"])
+    assert uri == f"s3://{raw_bucket}/{etl.raw_prefix('orders', DAY1)}part-0.csv"
+
+
+def test_run_job_runs_and_quarantine_through_the_interface(
+    etl: Pipeline, land_day: Any, db: str, raw_bucket: str
+) -> None:
+    assert etl.loads(db) is False  # no audit trail yet
+    assert etl.job_runs(db, DAY1) == []
+    land_day(D1, orders=[*DAY["orders"], BAD_DATE_ORDER])
+    jobs = run_pipeline(etl, db, DAY1, raw_bucket=raw_bucket, options={"glue_database": None})
+    assert [(j["job"], j["status"]) for j in jobs] == [
+        ("ingest", "succeeded"),
+        ("silver", "succeeded"),
+        ("quality_gate", "skipped"),
+        ("gold", "succeeded"),
+    ]
+    assert etl.loads(db) is True
+    runs = etl.job_runs(db, DAY1)
+    assert [(r["job"], r["status"]) for r in runs] == [(j["job"], j["status"]) for j in jobs]
+    assert runs[0]["rows_rejected"] == 1
+    assert etl.job_runs(db, DAY1 + dt.timedelta(days=1)) == []
+    assert etl.quarantined(db, DAY1) == {"orders": 1}
+    [record] = etl.quarantined_records(db, DAY1)
+    assert record["source"] == "orders"
+    assert record["file"] == f"s3://{raw_bucket}/raw/orders/run_date={D1}/part-0.csv"
+    assert record["line"] == len(DAY["orders"]) + 2  # header is line 1
+    assert record["reason"] in etl.quarantine_rules()["unparseable"]
+
+
+def test_failures_arrive_as_one_line_with_their_exit_code(etl: Pipeline, db: str) -> None:
+    with pytest.raises(PipelineFailed) as caught:
+        run_pipeline(etl, db, DAY1, raw_bucket="no-such-bucket", options={"glue_database": None})
+    assert caught.value.exit_code == 2
+    assert "no-such-bucket" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_transforms_are_the_real_jobs(etl: Pipeline, land_day: Any, db: str, raw_bucket: str) -> None:
+    transforms = etl.transforms()
+    assert sorted(transforms) == ["gold", "silver"]
+    land_day(D1)
+    run_pipeline(etl, db, DAY1, raw_bucket=raw_bucket, options={"glue_database": None})
+    before = len(etl.job_runs(db, DAY1))
+    transforms["silver"](db, DAY1)
+    runs = etl.job_runs(db, DAY1)
+    assert len(runs) == before + 1 and runs[-1]["job"] == "silver" and runs[-1]["status"] == "succeeded"
+
+
+def test_lineage_names_the_columns_the_etl_adds(etl: Pipeline, db: str) -> None:
+    from fixtures.database import query
+
+    etl.prepare(db)
+    lineage = etl.lineage(DAY1, "part-0.csv", 3)
+    assert lineage["run_date"] == DAY1 and lineage["source_line"] == 3
+    columns = "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
+    staged = {c for (c,) in query(db, columns, ("staging", "orders"))}
+    assert set(lineage) - {"run_id"} <= staged
