@@ -57,8 +57,9 @@ libdoc: setup
 	$(BIN)/python -m robot.libdoc --format HTML etlq.robot_library.EtlqLibrary reports/libdoc/EtlqLibrary.html
 
 lint: setup
-	$(BIN)/ruff check etl harness fixtures suites tests bench
+	$(BIN)/ruff check etl harness fixtures suites tests bench examples
 	$(BIN)/mypy etl harness/etlq bench
+	$(BIN)/actionlint .github/workflows/*.yml
 
 report: setup allure
 	$(BIN)/etlq report

@@ -146,8 +146,14 @@ def _load(spec: str, origin: str) -> Pipeline:
             "name it as 'module:attribute', importable from this environment",
             f"or unset it to use the pipeline registered under the {ENTRY_POINT_GROUP!r} entry points",
         ) from None
-    if callable(obj) and not isinstance(obj, Pipeline):
-        obj = obj()  # a class or a factory
+    if callable(obj) and not isinstance(obj, Pipeline):  # a class or a factory
+        try:
+            obj = obj()
+        except TypeError as exc:
+            raise EtlqError(
+                f"pipeline {spec!r} (from {origin}) cannot be called without arguments: {exc}",
+                "name the pipeline object, or a class or factory that takes no arguments",
+            ) from None
     if not isinstance(obj, Pipeline):
         missing = [m for m in ("name", *_METHODS) if not hasattr(obj, m)]
         raise EtlqError(

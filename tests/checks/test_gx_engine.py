@@ -17,6 +17,7 @@ EXPECTATION_TYPES = {
     "bad.orders::range[amount]": "expect_column_values_to_be_between",
     "bad.orders::pattern[currency]": "expect_column_values_to_match_regex",
     "bad.orders::range[order_date]": "expect_column_values_to_be_between",
+    "bad.orders::max_length[note]": "expect_column_value_lengths_to_be_between",
     "bad.orders::unique[order_date,order_id]": "expect_compound_columns_to_be_unique",
     "bad.orders::foreign_key[order_date,currency]": "unexpected_rows_expectation",
     "bad.orders::expression[usd_at_least_amount]": "unexpected_rows_expectation",

@@ -85,8 +85,8 @@ def test_one_fused_scan_per_table(shop: Shop) -> None:
         catalog = read_catalog(conn, tables=["good.orders", "good.customers", "good.fx", "good.src_orders"])
         with statements(shop.engine) as seen:
             results = run_table(conn, contract, scan_specs, catalog=catalog)
-        assert len(scan_specs) == 8 and len(seen) == 1
-        assert seen[0].count("FILTER (WHERE") == 6  # not_null, accepted, 2 ranges, pattern, expression
+        assert len(scan_specs) == 9 and len(seen) == 1
+        assert seen[0].count("FILTER (WHERE") == 7  # not_null, accepted, 2 ranges, pattern, max_length, rule
         assert {r.sql for r in results} == {results[0].sql}
         with statements(shop.engine) as seen:
             run_table(conn, contract, specs, catalog=catalog)
@@ -100,7 +100,7 @@ def test_failing_rows_fetched_only_for_failed_checks(shop: Shop) -> None:
     with shop.engine.connect() as conn, statements(shop.engine) as seen:
         results = run_table(conn, contract, specs)
     failed = [r for r in results if r.outcome == "failed"]
-    assert len(failed) == 6
+    assert len(failed) == 7
     assert len(seen) == 2 + 1 + len(failed)  # catalog (columns, keys), fused scan, a sample per failure
 
 

@@ -138,5 +138,7 @@ def test_missing_path_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(ContractError) as caught:
         load_contracts(tmp_path / "nope")
     assert str(caught.value) == (
-        f"{tmp_path / 'nope'}: no such contract file or directory (fix: pass --contracts testdata/contracts)"
+        f"{tmp_path / 'nope'}: no such contract file or directory (in {Path.cwd()}) (fix: pass --contracts "
+        "with the folder of your contract files; or draft them from a database with "
+        "`etlq contract init --schema SCHEMA --out contracts/`)"
     )

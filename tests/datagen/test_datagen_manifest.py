@@ -91,7 +91,8 @@ CHECKS: dict[str, Callable[[World, dict[str, Any]], bool]] = {
     "malformed": lambda w, e: not (_valid_number(v := _value(w, e)) or _valid_date(v) or _valid_ts(v)),
     "future_date": lambda w, e: _value(w, e)[:10] > RUN_DATE.isoformat(),
     "unicode_text": lambda w, e: not _value(w, e).isascii(),
-    "max_length": lambda w, e: len(_value(w, e)) == 200,
+    "max_length": lambda w, e: len(_value(w, e)) == 60,  # full_name's max_length, within its type's 200
+    "max_length_violation": lambda w, e: len(_value(w, e)) == 61,
     "over_length": lambda w, e: len(_value(w, e)) == 201,
     "whitespace_case": lambda w, e: (v := _value(w, e)) not in STATUSES and v.strip().upper() in STATUSES,
     "ragged_row": lambda w, e: len(w.row(e)[1]) != len(w.row(e)[0]),
@@ -170,4 +171,5 @@ def test_expectations_follow_ingest_and_the_contracts(world: World) -> None:
         assert by_kind[("orders", kind)] == {"load"}
     for kind in ("unicode_text", "max_length"):
         assert by_kind[("customers", kind)] == {"load"}
-    assert by_kind[("customers", "over_length")] == {"quarantine"}
+    assert by_kind[("customers", "over_length")] == {"quarantine"}  # 201 characters: over the type's length
+    assert by_kind[("customers", "max_length_violation")] == {"staging.customers::max_length[full_name]"}

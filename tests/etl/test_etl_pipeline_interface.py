@@ -3,7 +3,9 @@ answering from the real ETL's run (not from etlq's own reading of the audit tabl
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +86,26 @@ def test_lineage_names_the_columns_the_etl_adds(etl: Pipeline, db: str) -> None:
     columns = "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
     staged = {c for (c,) in query(db, columns, ("staging", "orders"))}
     assert set(lineage) - {"run_id"} <= staged
+
+
+def _imported(root: Path) -> dict[str, set[str]]:
+    """Top-level package of every import, per file under ``root``."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = {node.module.split(".")[0]}
+            else:
+                continue
+            found.setdefault(str(path.relative_to(root.parent)), set()).update(names)
+    return found
+
+
+def test_the_harness_reaches_the_etl_only_through_the_interface() -> None:
+    repo = Path(__file__).parents[2]
+    harness = {f for f, names in _imported(repo / "harness" / "etlq").items() if "etl" in names}
+    assert harness == set(), "harness modules importing etl/ (use etlq.pipeline)"
+    etl = {f for f, names in _imported(repo / "etl").items() if "etlq" in names}
+    assert etl == set(), "etl/ modules importing etlq (the ETL keeps no dependency on its tests)"

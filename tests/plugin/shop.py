@@ -23,6 +23,15 @@ checks:
   row_count: {min: 1}
 """
 
+# A staging table loaded from the raw source ``orders`` (raw files reconciliation).
+RAW_CONTRACT = """\
+table: staging.orders
+raw: {source: orders}
+columns:
+  order_id: {type: bigint}
+  run_date: {type: date}
+"""
+
 ROWS = [  # order_id, status, amount
     (1, "PAID", "10.00"),
     (2, "SHIPPED", "20.00"),

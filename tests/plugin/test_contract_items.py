@@ -145,7 +145,7 @@ def test_unreachable_database_is_one_line_setup_error(
         [
             "cannot open the deployed warehouse: cannot connect to the database at "
             "postgresql+psycopg2://u@127.0.0.1:1/x: *"
-            "(fix: start it with `etlq env up`; or pass --url or set ETLQ_DATABASE_URL)"
+            "(fix: start it with `etlq env up`; or pass --etlq-url or set ETLQ_DATABASE_URL)"
         ]
     )
 

@@ -55,22 +55,37 @@ def test_report_then_trend(results: Path, tmp_path: Path, capsys: pytest.Capture
 def test_no_results_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(EtlqError) as exc:
         generate_report(tmp_path / "none", tmp_path / "out")
+    none = tmp_path / "none"
     assert str(exc.value) == (
-        f"no Allure results in {tmp_path / 'none'} (fix: run the suites first "
-        "(`pytest suites` or `robot robot/` write there); or pass --results DIR)"
+        f"no Allure results in {none} (fix: run pytest with --alluredir {none} (or Robot with "
+        f"--listener allure_robotframework:{none}) first; or pass --results DIR)"
     )
 
 
-def test_missing_allure_says_make_allure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_allure_and_npm_says_exactly_how(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("etlq.report.ALLURE_BIN", Path(".tools/node_modules/.bin/no-allure-here"))
-    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither allure nor npm
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(EtlqError) as exc:
         find_allure(tmp_path)
+    cache = tmp_path / "cache" / "etlq" / "allure"
     assert exc.value.exit_code == 2
-    assert str(exc.value).endswith(
-        "(fix: run `make allure` to install allure-commandline from npm into .tools/)"
-    )
-    assert str(exc.value).startswith(
+    assert str(exc.value) == (
         "the Allure command line is not installed "
-        f"(looked for .tools/node_modules/.bin/no-allure-here in {tmp_path}"
+        f"(looked for .tools/node_modules/.bin/no-allure-here in {tmp_path} and its parents, for `allure` "
+        f"on PATH and in {cache}); npm, which installs it, is not on PATH either (fix: install Node.js "
+        f"(it brings npm) and Java 11+, then run `npm install --prefix {cache} allure-commandline@2.46.1`)"
     )
+
+
+def test_outside_a_checkout_allure_comes_from_the_user_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = find_allure()  # the checkout's, from `make allure`
+    monkeypatch.setattr("etlq.report.ALLURE_BIN", Path(".tools/node_modules/.bin/no-allure-here"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cached = tmp_path / "cache" / "etlq" / "allure" / "node_modules" / ".bin" / "allure"
+    cached.parent.mkdir(parents=True)
+    cached.symlink_to(real.resolve())
+    assert find_allure(tmp_path) == cached

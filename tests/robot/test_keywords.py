@@ -13,7 +13,7 @@ from etlq.connect import ReadOnlyViolation
 from etlq.robot_library import EtlqLibrary
 from etlq.robot_library.state import KeywordError
 from fixtures.database import query
-from tests.plugin.shop import create_shop, write_contract
+from tests.plugin.shop import RAW_CONTRACT, create_shop, write_contract
 
 
 @pytest.fixture
@@ -145,15 +145,6 @@ def test_not_connected(tmp_path: Path) -> None:
     assert str(exc.value) == (
         "not connected to a warehouse: use Connect To Warehouse or Set Up Local Warehouse first"
     )
-
-
-RAW_CONTRACT = """\
-table: staging.orders
-raw: {source: orders}
-columns:
-  order_id: {type: bigint}
-  run_date: {type: date}
-"""
 
 
 @pytest.fixture

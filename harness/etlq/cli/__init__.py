@@ -2,19 +2,21 @@
 exposes ``add_parser(subparsers)``; the parser it adds sets ``func(args) -> int``.
 
 Exit codes: 0 all error-severity checks passed, 1 a check failed, 2 usage/config/connection error.
+Errors are one line on stderr; with ``--format json`` they are a JSON object on stdout instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from etlq.connect import scrub
-from etlq.errors import EtlqError
+from etlq.errors import EtlqError, database_fixes, error_document
 
 # Sub-command modules, in the order `etlq --help` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -32,9 +34,16 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
+class UsageError(EtlqError):
+    """What argparse rejected; printed as argparse's own line plus where to read the usage."""
+
+    def __str__(self) -> str:
+        return f"{self.what} ({self.fixes[0]})"
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # argparse's default exits 2 with usage; keep one line
-        self.exit(2, f"etlq: error: {message} (see `{self.prog} --help`)\n")
+    def error(self, message: str) -> NoReturn:  # argparse's default prints usage; keep one line
+        raise UsageError(message, f"see `{self.prog} --help`", where=self.prog)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,17 +72,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_requested(argv: Sequence[str]) -> bool:
+    return any(
+        a == "--format=json" or (a == "--format" and argv[i + 1 : i + 2] == ["json"])
+        for i, a in enumerate(argv)
+    )
+
+
+def _url_source(argv: Sequence[str]) -> str | None:
+    """Where the database URL came from: the options given, else ETLQ_DATABASE_URL; None: `env up`'s."""
+    given = [o for o in ("--url", "--source-url", "--target-url") if any(a.split("=")[0] == o for a in argv)]
+    if given:
+        return " / ".join(given)
+    return "ETLQ_DATABASE_URL" if os.environ.get("ETLQ_DATABASE_URL") else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # environment, so engines made anywhere below (and subprocesses: the ETL, GX) see them
-    for name, value in (("CONNECT", args.connect_timeout), ("STATEMENT", args.statement_timeout)):
-        if value is not None:
-            os.environ[f"ETLQ_{name}_TIMEOUT"] = str(value)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = " ".join(["etlq", *[a for a in argv if not a.startswith("-")][:1]])
     try:
+        args = build_parser().parse_args(argv)
+        # environment, so engines made anywhere below (and subprocesses: the ETL, GX) see them
+        for name, value in (("CONNECT", args.connect_timeout), ("STATEMENT", args.statement_timeout)):
+            if value is not None:
+                os.environ[f"ETLQ_{name}_TIMEOUT"] = str(value)
         return int(args.func(args))
-    except EtlqError as exc:  # one line with the fix, no traceback (a pipeline's own: PipelineFailed)
-        print(f"etlq: error: {scrub(str(exc))}", file=sys.stderr)
+    except EtlqError as error:  # one line with the fix, no traceback (a pipeline's own: PipelineFailed)
+        source = _url_source(argv)
+        exc = database_fixes(error, source or "the URL `etlq env up` wrote", local=source is None)
+        if _json_requested(argv):  # CI reads this: same exit code, the error as data on stdout
+            print(scrub(json.dumps(error_document(exc, command), indent=2)))
+        else:
+            print(f"etlq: error: {scrub(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("etlq: interrupted", file=sys.stderr)

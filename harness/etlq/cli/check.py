@@ -7,7 +7,9 @@ usage, contract or connection error.
 from __future__ import annotations
 
 import argparse
+import sys
 
+from etlq.cli.publish import add_publish_options
 from etlq.errors import EtlqError
 from etlq.export.files import write_atomic
 
@@ -42,6 +44,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument(
         "--sample-limit", type=int, default=20, help="failing rows kept per check (default 20)"
     )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="also send the results to S3, an SNS alert on failure, CloudWatch metrics (as `etlq publish`); "
+        "the exit code stays the checks'",
+    )
+    add_publish_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -73,4 +82,10 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{summary['total']} checks, {summary['failed']} failed, {summary['error']} errors -> {args.out}"
         )
+    if args.publish:  # after the report is written: a publish failure (exit 2) still leaves it
+        from etlq.cli.publish import publish, summary_line
+
+        line = summary_line(*publish(result.to_json(), args))
+        # stdout holds the JSON report unless it went to --out: keep it parseable
+        print(line, file=sys.stderr if args.format == "json" and not args.out else sys.stdout)
     return result.exit_code()

@@ -20,6 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     init.add_argument("--table", action="append", default=[], help="only this table (repeatable)")
     init.add_argument("--out", required=True, help="contract directory; files go to OUT/<schema>/<table>.yml")
     init.add_argument("--force", action="store_true", help="overwrite existing contract files")
+    init.add_argument("--format", choices=("text", "json"), default="text")
     init.set_defaults(func=run_init)
 
     validate = actions.add_parser("validate", help="load and validate contract files, list their checks")
@@ -37,6 +38,9 @@ def run_init(args: argparse.Namespace) -> int:
     written = scaffold_contracts(
         database_url(args.url), args.schema, args.out, tables=args.table, force=args.force, on_skip=skipped
     )
+    if args.format == "json":
+        print(json.dumps({"written": [str(p) for p in written]}, indent=2))
+        return 0
     for path in written:
         print(path)
     return 0

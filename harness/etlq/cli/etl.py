@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from etlq.errors import EtlqError
+from etlq.errors import renamed_options
 
 DEFAULT_CONTRACTS = "testdata/contracts"
 # The ETL's errors name Glue job arguments; here the same things are this command's options.
@@ -82,12 +82,6 @@ def _suites(contracts_path: str | None, no_gate: bool) -> tuple[list[dict[str, A
     return compile_suites(load_contracts(contracts_path)), None
 
 
-def _cli_names(text: str) -> str:
-    for glue, cli in _GLUE_TO_CLI.items():
-        text = text.replace(glue, cli)
-    return text
-
-
 def _render_text(run_date: dt.date, jobs: list[dict[str, Any]], note: str | None, error: str | None) -> str:
     lines = [f"etl run {run_date}"]
     if note:
@@ -130,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             )
     except PipelineFailed as exc:
         if exc.exit_code != 1:  # bad input: one line, in this command's option names
-            raise EtlqError(_cli_names(exc.what)) from None
+            raise renamed_options(exc, _GLUE_TO_CLI) from None
         gate_failure, jobs = exc, [dict(job) for job in exc.results]
     error = str(gate_failure) if gate_failure else None
     if args.format == "json":

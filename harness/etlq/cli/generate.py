@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 
 from etlq.errors import EtlqError
 
@@ -43,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "server, else AWS)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=run)
 
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         tables=args.tables,
         chunk_rows=args.chunk_rows,
         workers=args.workers,
-        progress=args.format == "text" and sys.stderr.isatty(),
+        progress=not args.quiet,
         aws_endpoint=endpoint,
         **pipeline_options(find_pipeline().pipeline),  # its landing layout and quarantine rules
     )

@@ -40,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="leave this column unmasked (the leak scan still checks it); repeatable",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=run)
 
 
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
             plan_only=args.plan,
             mask_secret_id=args.mask_secret_id,
             keep=tuple(args.keep),
+            progress=not args.quiet,
         )
     )
     if args.format == "json":

@@ -19,7 +19,9 @@ def contract_files(path: Path | str) -> list[Path]:
         return [root]
     if not root.is_dir():
         raise ContractError(
-            f"{root}: no such contract file or directory", "pass --contracts testdata/contracts"
+            f"{root}: no such contract file or directory (in {Path.cwd()})",
+            "pass --contracts with the folder of your contract files",
+            "draft them from a database with `etlq contract init --schema SCHEMA --out contracts/`",
         )
     return sorted(p for p in root.rglob("*") if p.suffix in {".yml", ".yaml"} and p.is_file())
 

@@ -68,7 +68,10 @@ def load_yaml(text: str, where: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
-        raise ContractError(f"{where}:{line}: invalid YAML: {exc.problem or exc}") from None
+        raise ContractError(
+            f"{where}:{line}: invalid YAML: {exc.problem or exc}",
+            "check the brackets, quotes and indentation on that line and the lines before it",
+        ) from None
     except yaml.YAMLError as exc:
         raise ContractError(f"{where}:1: invalid YAML: {exc}") from None
     if node is None:

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from etlq.contracts.kinds import KINDS, CheckKind
 from etlq.contracts.model import Column, Contract
 from etlq.datagen.blocks import Context, key_values, orphan_entity
-from etlq.datagen.expect import LOAD, QUARANTINE, check_id, rule_on, unique_key
+from etlq.datagen.expect import LOAD, QUARANTINE, check_id, rule_on, unique_key, violation
 from etlq.datagen.plan import SourcePlan
 from etlq.datagen.values import EPOCH, to_text
 
@@ -327,8 +328,12 @@ def unicode_text(site: Site, column: str) -> Planted:
     return Planted("unicode_text", column, LOAD, {**site.row, column: UNICODE_TEXT[:limit].strip()})
 
 
-def _bounded(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
+def _limited(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
     return [c for c in _free_text(plan, contracts) if plan.spec(c).max_length]
+
+
+def _typed_length(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
+    return [c for c in _free_text(plan, contracts) if plan.spec(c).type_length]
 
 
 def _text_of_length(length: int) -> str:
@@ -344,7 +349,7 @@ def max_length(site: Site, column: str) -> Planted:
 def over_length(site: Site, column: str) -> Planted | None:
     if _raw(site.plan) and not _quarantined(site, "over_length"):
         return None
-    text = _text_of_length((site.plan.spec(column).max_length or 0) + 1)
+    text = _text_of_length((site.plan.spec(column).type_length or 0) + 1)
     return Planted("over_length", column, QUARANTINE, {**site.row, column: text})
 
 
@@ -372,6 +377,24 @@ def csv_field(value: str | None) -> str:
     return value
 
 
+# --- a check kind's own violation (CheckKind.violate) ------------------------------------------
+
+
+def rule_violation(kind: CheckKind) -> Defect:
+    """Defect ``<kind>_violation``: a value the kind's ``violate`` wrote, caught by that check."""
+    name = f"{kind.name}_violation"
+
+    def targets(plan: SourcePlan, contracts: Sequence[Contract]) -> list[str]:
+        return [c for c in plan.columns if violation(contracts, plan, kind, c) is not None]
+
+    def plant(site: Site, column: str) -> Planted | None:
+        found = site.remember(f"{name}:{column}", lambda: violation(site.contracts, site.plan, kind, column))
+        expect, text = found
+        return Planted(name, column, expect, {**site.row, column: text})
+
+    return Defect(name, targets, plant)
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect("null_required", _required, null_required),
     Defect("out_of_range", _ranged, out_of_range),
@@ -383,9 +406,10 @@ DEFECTS: tuple[Defect, ...] = (
     Defect("late_update", _evented, late_update),
     Defect("future_date", _dated, future_date),
     Defect("unicode_text", _free_text, unicode_text),
-    Defect("max_length", _bounded, max_length),
-    Defect("over_length", _bounded, over_length),
+    Defect("max_length", _limited, max_length),
+    Defect("over_length", _typed_length, over_length),
     Defect("whitespace_case", _normalized, whitespace_case),
     Defect("ragged_row", _any_row, ragged_row),
+    *(rule_violation(kind) for kind in KINDS if kind.violate is not None),
 )
 DEFECT_KINDS: tuple[str, ...] = tuple(d.kind for d in DEFECTS)

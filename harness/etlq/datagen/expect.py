@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from etlq.contracts.kinds import BY_NAME
+from etlq.contracts.kinds import BY_NAME, CheckKind
 from etlq.contracts.model import Contract
 from etlq.datagen.plan import SourcePlan, lineage
 
@@ -52,6 +52,25 @@ def unique_key(contracts: Sequence[Contract], plan: SourcePlan) -> tuple[tuple[s
             in_file = tuple(x for x in cols if x not in etl)
             if in_file and plan.key[0] in in_file and set(in_file) <= set(plan.columns):
                 return in_file, f"{c.table}::unique[{','.join(cols)}]"
+    return None
+
+
+def violation(
+    contracts: Sequence[Contract], plan: SourcePlan, kind: CheckKind, column: str
+) -> tuple[str, str] | None:
+    """(the check that must catch it, the raw text) for a value of ``column`` breaking ``kind``.
+
+    The first contract in the lineage whose column declares the kind decides, and only when the
+    kind has a violating value that the file's own column still loads (else ingest would
+    quarantine it, which is another defect's business).
+    """
+    if kind.declared_on is None or kind.violate is None:
+        return None
+    for c in _tables(contracts, plan):
+        col = next((x for x in c.columns if x.name == column), None)
+        if col is not None and kind.declared_on(col):
+            text = kind.violate(col, plan.contract.column(column))
+            return None if text is None else (f"{c.table}::{kind.name}[{column}]", text)
     return None
 
 

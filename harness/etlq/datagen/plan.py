@@ -118,7 +118,7 @@ def build_plans(
     if not selected:
         raise EtlqError(
             "no contract has `raw: {source: ...}` (or matches --tables)",
-            "point --contracts at testdata/contracts",
+            "add `raw: {source: NAME}` to the contracts of the tables your ETL reads from files",
             "pass --tables 'gold.*' to generate other tables",
         )
     names = {name: cols for name, _, cols, _ in selected}

@@ -15,8 +15,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tqdm import tqdm
-
 from etlq.contracts.model import Contract
 from etlq.datagen.blocks import Context
 from etlq.datagen.defects import Planted
@@ -26,6 +24,7 @@ from etlq.datagen.sinks import Output, ParquetWriter, Writer
 from etlq.datagen.values import Calendar
 from etlq.errors import EtlqError
 from etlq.pipeline import QUARANTINE_RULES, Pipeline, default_raw_prefix
+from etlq.progress import Progress
 
 MANIFEST = "manifest.json"
 EXTENSIONS = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}
@@ -96,7 +95,7 @@ def generate(contracts: Sequence[Contract], options: GenerateOptions) -> Generat
     writers: list[Writer | ParquetWriter] = []
     stats: list[TableStats] = []
     entries: list[dict[str, Any]] = []
-    bar = tqdm(total=sum(p.rows for p in plans), unit="rows", unit_scale=True, disable=not options.progress)
+    bar = Progress("generate", sum(p.rows for p in plans), enabled=options.progress)
     pool = None
     if options.workers > 1:
         pool = ProcessPoolExecutor(

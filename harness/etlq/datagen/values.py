@@ -77,7 +77,8 @@ class ValueSpec:
     lo: Any = None
     hi: Any = None
     pattern: str | None = None
-    max_length: int | None = None
+    max_length: int | None = None  # what clean text respects: the type's length or a max_length check
+    type_length: int | None = None  # the type's own length (character varying(200)): longer is untypeable
     unique: bool = False
     null_share: float = 0.0
     int_max: int = INT_MAX["bigint"]  # the type's largest value (smallint: 32767)
@@ -115,6 +116,7 @@ def spec_for(column: Column, null_share: float = 0.0, hint: dict[str, Any] | Non
     if semantic in {"uuid"} and kind == "text":
         kind = "uuid"
     pattern = declared.get("pattern") or hint.get("pattern")
+    type_length = replace(column, type=pg_type).max_length
     return ValueSpec(
         name=column.name,
         kind=kind,
@@ -126,7 +128,8 @@ def spec_for(column: Column, null_share: float = 0.0, hint: dict[str, Any] | Non
         lo=_hinted(declared.get("lo"), hint.get("min")),
         hi=_hinted(declared.get("hi"), hint.get("max")),
         pattern=str(pattern) if pattern else None,
-        max_length=_shortest(replace(column, type=pg_type).max_length, declared.get("max_length")),
+        max_length=_shortest(type_length, declared.get("max_length")),
+        type_length=type_length,
         unique=bool(declared.get("unique")),
         null_share=null_share,
         int_max=INT_MAX.get(pg_type, INT_MAX["bigint"]),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import allure
+import pytest
+from allure_commons.utils import md5
 
 from etlq.checks.results import CheckResult
 from etlq.verdicts.text import sample_csv
@@ -54,3 +56,23 @@ def attach_result(result: CheckResult) -> None:
         )
     if result.sql:
         allure.attach(result.sql, name="SQL", attachment_type=allure.attachment_type.TEXT)
+
+
+def fix_full_name(item: pytest.Item) -> None:
+    """allure-pytest splits a node id at every ``::``, also at those inside a check id parameter
+    (``test_contract[gold.t::unique[id]]``): the full name came out ``…test_contract[gold.t#test_contract``
+    and every check of a table shared one testCaseId. Name the test by its whole node id instead."""
+    path, _, rest = item.nodeid.partition("::")
+    function, bracket, params = rest.partition("[")
+    if "::" not in params:
+        return
+    listener = item.config.pluginmanager.get_plugin("allure_listener")
+    if listener is None:  # Allure is not recording
+        return
+    result = listener.allure_logger.get_test(listener._cache.get(item.nodeid))
+    if result is None:
+        return
+    module = path.removesuffix(".py").replace("/", ".")
+    result.fullName = f"{module}#{function.replace('::', '.')}{bracket}{params}"
+    result.testCaseId = md5(result.fullName)
+    result.titlePath = [*path.split("/"), *function.split("::")[:-1]]

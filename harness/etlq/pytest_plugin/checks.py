@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from etlq.checks.plan import plan_checks
 from etlq.checks.results import CheckResult, CheckSpec
@@ -22,6 +22,7 @@ from etlq.pytest_plugin.allure_labels import attach_result, label_check
 from etlq.pytest_plugin.config import CONFIG_KEY, EtlqConfig
 from etlq.pytest_plugin.outcome import record_warn
 from etlq.verdicts.text import failure_text, headline
+from etlq.warehouse import read_only
 
 CHECK_FIXTURE = "etlq_check"
 PLAN_KEY = pytest.StashKey["Plan"]()
@@ -76,13 +77,8 @@ class TableResults:
         return self._done[spec.table][spec.id]
 
     def _run(self, specs: list[CheckSpec]) -> list[CheckResult]:
-        with self.engine.connect() as conn:
-            conn.execute(text("SET TRANSACTION READ ONLY"))  # a contract expression must not write
-            results = run_table(
-                conn, self.plan.contracts[specs[0].table], specs, sample_limit=self.sample_limit
-            )
-            conn.rollback()
-        return results
+        with read_only(self.engine) as conn:  # a contract expression must not write
+            return run_table(conn, self.plan.contracts[specs[0].table], specs, sample_limit=self.sample_limit)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pytest
 
 from etlq.checks.plan import matches, split_globs
 from etlq.contracts.kinds import BY_NAME
-from etlq.errors import EtlqError
+from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
 from etlq.golden.cases import GoldenCase, load_cases
 from etlq.pytest_plugin.checks import CHECK_FIXTURE, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY
@@ -69,7 +69,7 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
         try:
             found = source(metafunc.config)
         except EtlqError as exc:
-            raise pytest.Collector.CollectError(str(exc)) from None
+            raise pytest.Collector.CollectError(str(renamed_options(exc, PYTEST_OPTIONS))) from None
         params = [
             pytest.param(value, id=ident, marks=m) for ident, value, m in found if _selected(ident, marks)
         ]

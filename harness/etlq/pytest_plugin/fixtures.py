@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from etlq.checks.results import CheckSpec
 from etlq.contracts import Contract
-from etlq.errors import EtlqError
+from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
 from etlq.golden.cases import GoldenCase
 from etlq.local import LocalServices, loaded_warehouse, local_services
 from etlq.pipeline import Found, Pipeline, find_pipeline, missing
@@ -52,7 +53,9 @@ def _setup(what: str) -> Iterator[None]:
         yield
     except EtlqError as exc:  # the pipeline's own errors arrive as etlq.pipeline.PipelineFailed
         # "from None": the report shows this one line, not the chain it came from
-        raise pytest.fail.Exception(f"{what}: {exc}", pytrace=False) from None
+        raise pytest.fail.Exception(
+            f"{what}: {renamed_options(exc, PYTEST_OPTIONS)}", pytrace=False
+        ) from None
 
 
 @pytest.fixture(scope="session")
@@ -129,8 +132,25 @@ def etlq_defect_warehouse(request: pytest.FixtureRequest, etlq_config: EtlqConfi
 
 
 @pytest.fixture(scope="session")
-def etlq_engine(etlq_warehouse: Warehouse) -> Engine:
+def etlq_engine(etlq_warehouse: Warehouse, request: pytest.FixtureRequest) -> Engine:
     """SQLAlchemy engine on the database under test (read-only in deployed mode)."""
+    results = request.config.getoption("allure_report_dir", None)
+    if results:  # the Allure report's Environment panel
+        from etlq import allure_env
+        from etlq.env.state import safe_url
+
+        w = etlq_warehouse
+        target = safe_url(w.url) if w.mode == "deployed" else "local: an embedded PostgreSQL per worker"
+        allure_env.write_properties(
+            Path(results),
+            {
+                **allure_env.database_properties(w.engine, target),
+                "etlq.mode": w.mode,
+                "run.date": w.run_date.isoformat(),
+                "etlq.version": allure_env.etlq_version(),
+                "git.revision": allure_env.git_revision(request.config.rootpath),
+            },
+        )
     return etlq_warehouse.engine
 
 

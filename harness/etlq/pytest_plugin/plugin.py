@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from etlq.errors import EtlqError
-from etlq.pytest_plugin import collect, fixtures, outcome
+from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
+from etlq.pytest_plugin import allure_labels, collect, fixtures, outcome
 from etlq.pytest_plugin.config import CONFIG_KEY, SETTINGS, read_config
 
 MARKERS: tuple[str, ...] = (
@@ -35,8 +35,13 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[CONFIG_KEY] = read_config(config)
     except EtlqError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise pytest.UsageError(str(renamed_options(exc, PYTEST_OPTIONS))) from None
     config.pluginmanager.register(fixtures, "etlq-fixtures")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    allure_labels.fix_full_name(item)  # runs also when setup failed; before Allure's historyId
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql
 from etlq.connect import make_engine, open_connection, scrub
 from etlq.contracts.model import Contract
 from etlq.errors import EtlqError
+from etlq.progress import Progress
 from etlq.sanitize import output, subset
 from etlq.sanitize.catalog import Catalog, TableInfo, TableRef, parse_table, read_catalog, scope
 from etlq.sanitize.leakscan import KnownValues, Leak, TableScan, known_values_sql
@@ -52,6 +53,7 @@ class SanitizeOptions:
     plan_only: bool = False
     mask_secret_id: str | None = None
     keep: tuple[str, ...] = ()  # schema.table.column left unmasked on purpose (the leak scan still runs)
+    progress: bool = False  # rows masked and written, on stderr (etlq.progress)
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,18 @@ def _extract(
     return counts
 
 
+def _counted(lines: Iterator[bytes], progress: Progress, every: int = 10_000) -> Iterator[bytes]:
+    """``lines`` passed through, counted into ``progress`` every ``every`` rows."""
+    pending = 0
+    for line in lines:
+        yield line
+        pending += 1
+        if pending == every:
+            progress.update(pending)
+            pending = 0
+    progress.update(pending)
+
+
 def _write(
     opts: SanitizeOptions,
     catalog: Catalog,
@@ -196,18 +210,25 @@ def _write(
         known = KnownValues.load(handle)
     scans = [TableScan(known, info, rules) for info in infos]
 
+    progress = Progress("sanitize", sum(report.tables.values()), enabled=opts.progress)
+
     def lines(i: int) -> Any:
         mask_row = row_masker(infos[i], rules, masker, owners, scans[i])
-        return output.masked_lines(open(spool / f"{i}.copy", "rb"), mask_row)  # noqa: SIM115
+        masked = output.masked_lines(open(spool / f"{i}.copy", "rb"), mask_row)  # noqa: SIM115
+        return _counted(masked, progress)
 
     if opts.target_url is not None:
-        return _write_database(opts.target_url, catalog, infos, lines, scans, report)
+        try:
+            return _write_database(opts.target_url, catalog, infos, lines, scans, report)
+        finally:
+            progress.close()
     out = Path(opts.out or ".")
     written = []
     for i, info in enumerate(infos):
         path = output.table_file(out, info.ref)
         output.write_csv(path, info, lines(i))
         written.append(path)
+    progress.close()
     leaks = [leak for scan in scans for leak in scan.leaks()]
     if leaks:
         for path in written:

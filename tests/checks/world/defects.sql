@@ -36,6 +36,9 @@ INSERT INTO __S__.orders SELECT * FROM __S__.orders WHERE order_id IN (10, 20);
 INSERT INTO __S__.src_orders SELECT order_id, amount, true FROM __S__.orders WHERE order_id BETWEEN 2001 AND 2059;
 -- ... reconcile missing_keys 3
 INSERT INTO __S__.src_orders VALUES (3001, 1, true), (3002, 1, true), (3003, 1, true);
+-- max_length[note] 2 (and 12 characters exactly is no failure; NULL notes of the rows above neither)
+UPDATE __S__.orders SET note = 'a note far too long' WHERE order_id IN (100, 101);
+UPDATE __S__.orders SET note = 'twelve chars' WHERE order_id = 102;
 -- events: row_count above max 5 and freshness stale
 UPDATE __S__.events SET ts = ts - interval '3 days';
 INSERT INTO __S__.events VALUES (6, now() - interval '4 days');

@@ -190,9 +190,10 @@ class CheckKind:
     # datagen: does a column declare it; what clean values must respect (ValueSpec fields)
     declared_on: Callable[[Column], bool] | None = None
     clean: Callable[[Column], dict[str, Any]] | None = None
-    # datagen: a raw text value of `column` that breaks the check (None: none fits); planted as
-    # defect "<name>_violation", caught by the check (datagen.defects.rule_violation)
-    violate: Callable[[Column], str | None] | None = None
+    # datagen: (the column declaring it, the file's column) -> a raw text value that breaks the
+    # check yet loads into the file's column (None: none fits); planted as defect
+    # "<name>_violation" and expected to be caught by this check (datagen.defects.rule_violation)
+    violate: Callable[[Column, Column], str | None] | None = None
 
     @property
     def sql_form(self) -> str:
