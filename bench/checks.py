@@ -103,7 +103,9 @@ def measure(services: LocalServices, rows: int, repeat: int, with_peers: bool = 
     specs = [spec for spec in plan_contract(contract) if spec.kind in ROW_KINDS]
     select = ",".join(spec.id for spec in specs)
     tools, unavailable = (
-        peers.available() if with_peers else ([], ["Soda Core and datacontract-cli skipped (--no-peers)"])
+        peers.available((peers.SODA, peers.DATACONTRACT))
+        if with_peers
+        else ([], ["Soda Core and datacontract-cli skipped (--no-peers)"])
     )
     with workspace(services, "checks") as space, contextlib.ExitStack() as stack:
         _load(space, rows)
