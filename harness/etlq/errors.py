@@ -40,6 +40,35 @@ class EtlqError(Exception):
 class ContractError(EtlqError):
     """A contract file is malformed: message starts with ``file:line:``."""
 
+    problems: tuple[ContractError, ...] = ()
+
+
+class ContractProblems(ContractError):
+    """Every mistake found in the contracts at once, each a one-line ``ContractError``.
+
+    ``str()`` is the first with a count of the rest; the CLI prints each on its own line and
+    ``--format json`` lists them under ``problems``.
+    """
+
+    def __init__(self, problems: list[ContractError]) -> None:
+        first = problems[0]
+        more = len(problems) - 1
+        super().__init__(
+            f"{first.what} (and {more} more contract problem{'s' if more > 1 else ''}:"
+            " `etlq contract validate` lists them all)",
+            *first.fixes,
+            where=first.where,
+        )
+        self.problems = tuple(problems)
+
+
+def contract_problems(problems: list[ContractError]) -> ContractError | None:
+    """One error for ``problems`` (None when there are none); nested lists are flattened."""
+    flat = [leaf for p in problems for leaf in (p.problems or (p,))]
+    if not flat:
+        return None
+    return flat[0] if len(flat) == 1 else ContractProblems(flat)
+
 
 class ConnectionFailed(EtlqError):
     """The database or an AWS endpoint could not be reached."""
@@ -70,15 +99,18 @@ def _default_fixes(exc: Exception, command: str) -> list[str]:
 
 
 def error_document(exc: Exception, command: str) -> dict[str, Any]:
-    """``{"error": {"message", "where", "fixes", "exit_code"}}`` for ``--format json``."""
-    return {
-        "error": {
-            "message": str(getattr(exc, "what", exc)),
-            "where": where_of(exc, command),
-            "fixes": list(getattr(exc, "fixes", ())) or _default_fixes(exc, command),
-            "exit_code": getattr(exc, "exit_code", 2),
-        }
+    """``{"error": {"message", "where", "fixes", "exit_code"}}`` for ``--format json``; several
+    contract mistakes found at once are also listed under ``problems`` (message, where each)."""
+    error: dict[str, Any] = {
+        "message": str(getattr(exc, "what", exc)),
+        "where": where_of(exc, command),
+        "fixes": list(getattr(exc, "fixes", ())) or _default_fixes(exc, command),
+        "exit_code": getattr(exc, "exit_code", 2),
     }
+    problems = getattr(exc, "problems", ())
+    if problems:
+        error["problems"] = [{"message": str(p), "where": where_of(p, command)} for p in problems]
+    return {"error": error}
 
 
 def renamed_options(exc: EtlqError | Any, names: dict[str, str]) -> EtlqError:

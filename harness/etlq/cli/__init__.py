@@ -102,8 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc = database_fixes(error, source or "the URL `etlq env up` wrote", local=source is None)
         if _json_requested(argv):  # CI reads this: same exit code, the error as data on stdout
             print(scrub(json.dumps(error_document(exc, command), indent=2)))
-        else:
-            print(f"etlq: error: {scrub(str(exc))}", file=sys.stderr)
+        else:  # several contract mistakes found at once: one line each
+            for problem in getattr(exc, "problems", ()) or (exc,):
+                print(f"etlq: error: {scrub(str(problem))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("etlq: interrupted", file=sys.stderr)

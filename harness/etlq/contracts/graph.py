@@ -9,7 +9,7 @@ from pathlib import Path
 
 from etlq.contracts.loader import load_contract
 from etlq.contracts.model import Contract
-from etlq.errors import ContractError
+from etlq.errors import ContractError, contract_problems
 
 
 def contract_files(path: Path | str) -> list[Path]:
@@ -33,17 +33,31 @@ def load_contracts(path: Path | str) -> list[Contract]:
     references to tables without a contract are left to the database. The result is sorted
     parents first (foreign keys and reconcile sources), then by table name.
     """
-    contracts = [load_contract(p) for p in contract_files(path)]
+    problems: list[ContractError] = []
+    contracts = []
+    for file in contract_files(path):  # every file's mistakes at once, not the first file's first
+        try:
+            contracts.append(load_contract(file))
+        except ContractError as exc:
+            problems.append(exc)
     by_table: dict[str, Contract] = {}
     for contract in contracts:
         if contract.table in by_table:
             first = by_table[contract.table].path
-            raise ContractError(
-                f"{contract.path}:1: table {contract.table!r} already has a contract in {first}"
+            problems.append(
+                ContractError(
+                    f"{contract.path}:1: table {contract.table!r} already has a contract in {first}"
+                )
             )
         by_table[contract.table] = contract
     for contract in contracts:
-        _check_references(contract, by_table)
+        try:
+            _check_references(contract, by_table)
+        except ContractError as exc:
+            problems.append(exc)
+    error = contract_problems(problems)
+    if error is not None:
+        raise error
     return order_parents_first(contracts)
 
 

@@ -14,7 +14,7 @@ from etlq.contracts.kinds import KINDS
 from etlq.contracts.kinds.base import ColumnScope, TableScope
 from etlq.contracts.kinds.foreign_key import QUALIFIED
 from etlq.contracts.model import Column, Severity
-from etlq.contracts.types import is_array_type, normalize_type
+from etlq.contracts.types import is_array_type, normalize_type, type_mistake
 from etlq.contracts.validate import Source, describe
 from etlq.contracts.yamlnodes import YList, YMap
 
@@ -59,6 +59,9 @@ def parse_column(f: Source, name: str, spec: Any, line: int, default: Severity) 
     col_type = normalize_type(spelled)
     if col_type is None:
         raise f.fail(spec.key_lines["type"], f"'type' {context} is not a PostgreSQL type: {spelled!r}")
+    wrong = type_mistake(col_type)
+    if wrong:
+        raise f.fail(spec.key_lines["type"], f"'type' {context}: {wrong}")
     fields: dict[str, Any] = {"name": name, "type": col_type, "line": line}
     if is_array_type(col_type):
         quoted = '"' + name.replace('"', '""') + '"'
@@ -86,7 +89,7 @@ def parse_column(f: Source, name: str, spec: Any, line: int, default: Severity) 
     checks = {}
     for kind in KINDS:
         if kind.parse_column is not None:
-            checks.update(kind.parse_column(scope))
+            checks.update(f.attempt(kind.parse_column, scope) or {})
     fields["checks"] = checks
     fields["nullable"] = "not_null" not in checks
     return Column(**fields)
@@ -94,15 +97,16 @@ def parse_column(f: Source, name: str, spec: Any, line: int, default: Severity) 
 
 def parse_checks(f: Source, checks: YMap, default: Severity, column_names: set[str]) -> dict[str, Any]:
     """The ``checks`` mapping, key -> what the owning kind parsed (``Contract.checks``)."""
-    f.known_keys(checks, CHECK_KEYS, "in checks")
+    f.attempt(f.known_keys, checks, CHECK_KEYS, "in checks")
     scope = TableScope(f, checks, default, column_names)
-    return {
-        key: kind.parse_check(scope, key)
+    parsed = {
+        key: f.attempt(kind.parse_check, scope, key)
         for kind in KINDS
         if kind.parse_check is not None
         for key in kind.check_keys
         if key in checks
     }
+    return {key: value for key, value in parsed.items() if value is not None}
 
 
 def parse_top_level(f: Source, doc: YMap, default: Severity, column_names: set[str]) -> dict[str, Any]:
@@ -112,8 +116,10 @@ def parse_top_level(f: Source, doc: YMap, default: Severity, column_names: set[s
     for kind in KINDS:
         for key in kind.top_keys:
             if key in doc and kind.parse_top is not None:
-                items: YList = f.typed(doc, key, (list,), "a list", "at top level")
-                out[key] = kind.parse_top(scope, items)
+                items: YList | None = f.attempt(f.typed, doc, key, (list,), "a list", "at top level")
+                parsed = None if items is None else f.attempt(kind.parse_top, scope, items)
+                if parsed is not None:
+                    out[key] = parsed
     return out
 
 

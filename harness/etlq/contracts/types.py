@@ -6,6 +6,7 @@ normalized here so the drift baseline compares like with like.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 # alias -> format_type() spelling, for types without a modifier
@@ -109,6 +110,100 @@ def normalize_type(spelled: str) -> str | None:
         # a type modifier is the type's own text (PostGIS: Point,4326): keep its case
         args = ",".join(part.strip() for part in match.group("args").split(","))
         return f"{name}({args}){(match.group('tail') or '').lower()}{array}"
+    return None
+
+
+# PostgreSQL's built-in types as format_type() prints them, without modifiers or array brackets
+# (tests/contracts/test_types.py checks each with to_regtype() on the embedded server).
+BUILTIN_TYPES = frozenset(
+    {
+        *(t for t in _PLAIN.values() if "(" not in t),
+        *_WITH_MODIFIER.values(),
+        "text",
+        "date",
+        "interval",
+        "uuid",
+        "json",
+        "jsonb",
+        "jsonpath",
+        "xml",
+        "bytea",
+        "money",
+        "inet",
+        "cidr",
+        "macaddr",
+        "macaddr8",
+        "point",
+        "line",
+        "lseg",
+        "box",
+        "path",
+        "polygon",
+        "circle",
+        "tsvector",
+        "tsquery",
+        "oid",
+        "name",
+        "regclass",
+        "regtype",
+        "pg_lsn",
+        "int4range",
+        "int8range",
+        "numrange",
+        "daterange",
+        "tsrange",
+        "tstzrange",
+        "int4multirange",
+        "int8multirange",
+        "nummultirange",
+        "datemultirange",
+        "tsmultirange",
+        "tstzmultirange",
+    }
+)
+# types of common extensions, named unqualified as format_type() prints them on the search path
+_EXTENSION_TYPES = frozenset(
+    {"citext", "hstore", "ltree", "geometry", "geography", "vector", "halfvec", "cube"}
+)
+# built-in types that take a modifier: (n), (p,s), (p)
+_MODIFIABLE = (
+    "character",
+    "character varying",
+    "numeric",
+    "bit",
+    "bit varying",
+    "time",
+    "timestamp",
+    "interval",
+)
+_SPELLINGS = sorted(BUILTIN_TYPES | _EXTENSION_TYPES | set(_PLAIN) | set(_WITH_MODIFIER))
+
+
+def type_mistake(pg_type: str) -> str | None:
+    """What is certainly wrong with a normalized type name, without a database: a misspelt
+    built-in (``bigintt``) or a modifier on a built-in that takes none (``money(12)``).
+
+    Any other name may be the database's own (an enum, a domain, an extension's type): drift
+    compares it with the live column. Schema-qualified or quoted names are never guessed at.
+    """
+    name = pg_type.rstrip("[]")
+    if '"' in name or "." in name.split("(")[0]:
+        return None
+    base, paren, rest = name.partition("(")
+    tail = rest.partition(")")[2].strip()
+    full = " ".join(part for part in (base.strip(), tail) if part)
+    if full in BUILTIN_TYPES or full.startswith("interval"):
+        if paren and not base.strip().startswith(_MODIFIABLE):
+            return f"type {full!r} takes no modifier such as ({rest.partition(')')[0]}): write {full!r}"
+        return None
+    if full in _EXTENSION_TYPES:
+        return None
+    hint = difflib.get_close_matches(full, _SPELLINGS, n=1, cutoff=0.8)
+    if hint:
+        return (
+            f"unknown type {full!r} (did you mean {hint[0]!r}? if it is the database's own type,"
+            f" write it schema-qualified, e.g. 'public.{full}')"
+        )
     return None
 
 

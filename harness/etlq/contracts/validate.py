@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from etlq.contracts.model import SEVERITIES, Severity
 from etlq.contracts.yamlnodes import YMap
-from etlq.errors import ContractError
+from etlq.errors import ContractError, contract_problems
+
+T = TypeVar("T")
+_AT_LINE = re.compile(r"^.*?:(\d+):")
 
 
 class Source:
@@ -18,9 +22,25 @@ class Source:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = str(path)
+        self.problems: list[ContractError] = []
 
     def fail(self, line: int, message: str) -> ContractError:
         return ContractError(f"{self.where}:{line}: {message}")
+
+    def attempt(self, parse: Callable[..., T], *args: Any) -> T | None:
+        """``parse(*args)``; on a mistake, None with the mistake kept, so that one pass over a
+        file finds every independent mistake (a column, a check, a section each) at once."""
+        try:
+            return parse(*args)
+        except ContractError as exc:
+            self.problems.append(exc)
+            return None
+
+    def raise_problems(self) -> None:
+        """Raise what ``attempt`` kept: the one mistake, or ``ContractProblems`` listing all."""
+        error = contract_problems(sorted(self.problems, key=lambda p: _line_of(p.what)))
+        if error is not None:
+            raise error
 
     def known_keys(self, mapping: YMap, allowed: Iterable[str], context: str) -> None:
         allowed = tuple(allowed)
@@ -49,6 +69,12 @@ class Source:
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
             raise self.fail(line, f"{what} must be a non-empty list of column names, got {describe(value)}")
         return tuple(value)
+
+
+def _line_of(message: str) -> int:
+    """The line a ``file:line: ...`` message is about (0 when it names none)."""
+    found = _AT_LINE.match(message)
+    return int(found.group(1)) if found else 0
 
 
 def describe(value: Any) -> str:
