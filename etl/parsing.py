@@ -31,6 +31,11 @@ from dataclasses import dataclass
 
 BLOCK_ROWS = 20_000  # rows per COPY block handed to the caller
 NULL = "\\N"
+# The csv module refuses a field over 128 KiB by default, which the bulk path (no csv module)
+# does not: a long value would then be ``malformed_csv`` or its column's code depending on the
+# path its record takes. No limit here, so a value's length is judged by its column alone
+# (``too_long``) or loaded, whatever the path. The setting is the csv module's, process-wide.
+csv.field_size_limit(2**31 - 1)
 
 
 class FieldError(Exception):
