@@ -27,7 +27,7 @@ _CHUNK = 1 << 20
 
 # Every AWS call has a timeout and bounded retries with backoff and jitter (botocore's
 # "standard" mode: throttling and 5xx retried, at most 4 attempts in all).
-CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 4})
+CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "total_max_attempts": 4})
 
 
 def client(service: str) -> Any:
@@ -150,8 +150,16 @@ def list_raw_files(s3: Any, bucket: str, source: str, run_date: date) -> list[Ra
 def iter_chunks(s3: Any, file: RawFile) -> Iterator[bytes]:
     """The object's bytes in blocks that each end after a ``\\n`` (but the last): never half a line,
     so a ``\\r`` inside a quoted field stays put and a UTF-8 character is never cut."""
-    with aws_errors(f"read {file.uri}"):
-        body = s3.get_object(Bucket=file.bucket, Key=file.key)["Body"]
+    with aws_errors(f"read {file.uri}", "rerun the job once S3 answers"):
+        try:
+            body = s3.get_object(Bucket=file.bucket, Key=file.key)["Body"]
+        except ClientError as exc:  # throttling and 5xx only after botocore's retries (CONFIG)
+            if _error_code(exc) in ("NoSuchKey", "404"):
+                raise EtlInputError(
+                    f"{file.uri} disappeared after it was listed ({where()})",
+                    "land every raw file before the run starts and leave them until it ends",
+                ) from None
+            raise EtlInputError(f"cannot read {file.uri}: {exc} ({where()})", "rerun the job") from None
         pending = b""
         for chunk in body.iter_chunks(_CHUNK):
             pending += chunk

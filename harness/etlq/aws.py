@@ -26,7 +26,7 @@ def region() -> str:
 
 # Every AWS call has a timeout and bounded retries with backoff and jitter (botocore's
 # "standard" mode: throttling and 5xx retried, at most 4 attempts in all).
-CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 4})
+CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "total_max_attempts": 4})
 
 
 def client(service: str, endpoint_url: str | None = None) -> Any:
