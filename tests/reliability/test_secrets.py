@@ -4,6 +4,9 @@ ETLQ_DATABASE_URL, is scanned on stdout, stderr and every file it wrote (issue 1
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,33 @@ def test_the_etl_job_exits_2_with_one_redacted_line(url: str, capsys) -> None:
     assert code == 2
     assert err.startswith("etl silver: error: cannot connect to PostgreSQL at postgresql://user:***@")
     assert err.count("\n") == 1 and SECRET not in err
+
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONT_ENDS = {
+    "pytest": lambda out: [
+        sys.executable, "-m", "pytest", str(ROOT / "suites"), "-m", "smoke", "-p", "no:cacheprovider",
+        "-n", "0", f"--alluredir={out / 'allure-results'}", f"--junitxml={out / 'junit.xml'}",
+    ],
+    "robot": lambda out: [
+        sys.executable, "-m", "robot", "--outputdir", str(out), "--listener",
+        f"allure_robotframework:{out / 'allure-results'}", str(ROOT / "robot" / "smoke.robot"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("url", URLS.values(), ids=URLS.keys())
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_the_suites_never_show_the_password(front_end: str, url: str, tmp_path: Path) -> None:
+    """The smoke suite against a deployed URL it cannot use, from pytest and from Robot: it fails,
+    and neither its output nor a report file (Allure results, JUnit XML, Robot's log) holds the
+    password."""
+    env = {**os.environ, "ETLQ_DATABASE_URL": url}
+    done = subprocess.run(
+        FRONT_ENDS[front_end](tmp_path), capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
+    )
+    assert done.returncode != 0
+    written = _written(tmp_path)
+    assert "user:***@" in done.stdout + done.stderr + written
+    assert any((tmp_path / "allure-results").glob("*-result.json"))
+    assert SECRET not in done.stdout + done.stderr + written
