@@ -20,9 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from etlq.errors import EtlqError
@@ -178,12 +180,41 @@ _METHODS = (
 )
 
 
+def project_setting(key: str, start: Path | None = None) -> tuple[str, str] | None:
+    """``key`` under ``[tool.etlq]`` in the nearest pyproject.toml from ``start`` (default: the
+    working directory) upwards, with where it was read (for messages); None when unset."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        path = folder / "pyproject.toml"
+        if not path.is_file():
+            continue
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("etlq", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise EtlqError(f"{path} cannot be read: {exc}", "fix the file's TOML syntax") from None
+        value = table.get(key) if isinstance(table, dict) else None
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise EtlqError(
+                f"{path}: [tool.etlq] {key} must be a non-empty string, got {value!r}",
+                'write it as pipeline = "module:attribute"',
+            )
+        return value, f"[tool.etlq] {key} in {path}"
+    return None
+
+
 def find_pipeline(setting: str | None = None, origin: str = "a setting") -> Found:
-    """The pipeline under test: an explicit setting, ``ETLQ_PIPELINE``, or the one entry point."""
+    """The pipeline under test: an explicit setting, ``ETLQ_PIPELINE``, ``[tool.etlq] pipeline``
+    in the nearest pyproject.toml, or the one entry point."""
     if setting:
         return Found(_load(setting, origin), origin)
     if os.environ.get(SETTING_ENV):
         return Found(_load(os.environ[SETTING_ENV], SETTING_ENV), SETTING_ENV)
+    configured = project_setting("pipeline")
+    if configured:
+        spec, where = configured
+        return Found(_load(spec, where), where)
     registered = list(entry_points(group=ENTRY_POINT_GROUP))
     if len(registered) > 1:
         names = ", ".join(sorted(f"{ep.name} ({ep.value})" for ep in registered))

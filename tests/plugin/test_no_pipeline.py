@@ -99,3 +99,58 @@ def test_a_wrong_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SETTING_ENV, "datetime:date")  # a class that needs arguments
     with pytest.raises(EtlqError, match=r"^pipeline 'datetime:date' .* cannot be called without arguments"):
         find_pipeline()
+
+
+def test_pyproject_tool_etlq_names_the_pipeline(
+    no_pipeline: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "their_pipeline.py").write_text(
+        "class P:\n"
+        "    name = 'theirs'\n"
+        "    errors = ()\n"
+        + "".join(
+            f"    def {m}(self, *a, **k): return None\n"
+            for m in ("raw_prefix", "prepare", "run", "transforms", "lineage", "loads", "job_runs")
+            + ("quarantined", "quarantined_records", "quarantine_rules")
+        )
+        + "pipeline = P()\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "theirs"\n[tool.etlq]\npipeline = "their_pipeline:pipeline"\n'
+    )
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # found from a subfolder, as pytest's rootdir would be
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = find_pipeline()
+    assert found.pipeline is not None and found.pipeline.name == "theirs"
+    assert found.origin == f"[tool.etlq] pipeline in {tmp_path / 'pyproject.toml'}"
+    monkeypatch.setenv(SETTING_ENV, "nowhere_module:pipeline")  # the environment wins
+    with pytest.raises(EtlqError, match="'nowhere_module:pipeline' \\(from ETLQ_PIPELINE\\)"):
+        find_pipeline()
+
+
+@pytest.mark.parametrize(
+    ("table", "error"),
+    [
+        ('pipeline = "no_such_module:x"', "'no_such_module:x' (from [tool.etlq] pipeline in "),
+        ("pipeline = 3", "[tool.etlq] pipeline must be a non-empty string, got 3"),
+        ("pipeline = ", "cannot be read"),
+    ],
+)
+def test_pyproject_tool_etlq_bad_setting_is_one_line(
+    no_pipeline: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, error: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.etlq]\n{table}\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(EtlqError) as caught:
+        find_pipeline()
+    assert error in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_pyproject_without_tool_etlq_leaves_the_entry_points(
+    no_pipeline: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
+    monkeypatch.chdir(tmp_path)
+    assert find_pipeline().pipeline is None
