@@ -193,3 +193,26 @@ def test_moto_that_cannot_bind_is_a_clear_error(tmp_path: Path) -> None:
             EtlqError, match=rf"^moto server did not start on http://127.0.0.1:{port}: .*(in use|Errno)"
         ):
             moto.start(port, tmp_path / "moto.log", timeout=20)
+
+
+def test_demo_services_run_beside_env_up_and_leave_it_running(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`etlq demo` (local_services) starts its own servers: the env-up ones are not used or stopped."""
+    from etlq.local import local_services
+
+    code, out = etlq(capsys, "env", "up", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    url, endpoint = report["postgres"]["url"], report["aws"]["endpoint"]
+    with local_services() as services:
+        assert services.aws_endpoint != endpoint
+        assert services.pg.port != sa.make_url(url).port
+        assert os.environ["ETLQ_AWS_ENDPOINT_URL"] == services.aws_endpoint
+    assert "ETLQ_AWS_ENDPOINT_URL" not in os.environ  # the demo's pointing is undone
+    assert etlq(capsys, "env", "status")[0] == 0
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1
+    engine.dispose()
+    assert moto.healthy(endpoint)
