@@ -55,13 +55,15 @@ def workspace(services: LocalServices, label: str) -> Iterator[Workspace]:
         services.pg.drop_database(name)
 
 
-def land_raw(space: Workspace, rows: int, defects: float) -> aws.RawFile:
-    """Generated raw files of every source for ``RUN_DATE`` in the bucket; returns the orders file."""
-    options = GenerateOptions(
-        out=f"s3://{space.bucket}", rows=rows, seed=SEED, run_date=RUN_DATE, defects=defects
-    )
+def land_raw(space: Workspace, rows: int, defects: float, bucket: str | None = None) -> aws.RawFile:
+    """Generated raw files of every source for ``RUN_DATE`` in the bucket (the workspace's unless
+    ``bucket`` names another, created here); returns the orders file."""
+    bucket = bucket or space.bucket
+    if bucket != space.bucket:
+        space.s3.create_bucket(Bucket=bucket)
+    options = GenerateOptions(out=f"s3://{bucket}", rows=rows, seed=SEED, run_date=RUN_DATE, defects=defects)
     generate(contracts(), options)
-    [orders] = aws.list_raw_files(space.s3, space.bucket, ORDERS.name, RUN_DATE)
+    [orders] = aws.list_raw_files(space.s3, bucket, ORDERS.name, RUN_DATE)
     return orders
 
 

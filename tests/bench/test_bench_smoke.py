@@ -60,6 +60,9 @@ def test_bench_runs_every_measurement_and_the_fused_query_agrees(tmp_path: Path)
     ingest = runs["ingest"]
     assert ingest["details"]["raw_copy_rows"] == ingest["rows"]  # the limit landed the same records
     assert ingest["details"]["rows_loaded"] + ingest["details"]["rows_quarantined"] == ingest["rows"]
+    assert ingest["details"]["typed_copy_rows"] == 2000  # the clean file, every row typed, none skipped
+    assert 0 < ingest["details"]["to_sql_rows"] <= ingest["rows"]  # pandas skips ragged lines
+    assert set(ingest["ratios"]) == {"ingest_over_raw_copy", "ingest_over_typed_copy", "to_sql_over_ingest"}
 
     reconcile = runs["reconcile"]["details"]
     assert (
