@@ -90,8 +90,8 @@ def test_one_fused_scan_per_table(shop: Shop) -> None:
         assert {r.sql for r in results} == {results[0].sql}
         with statements(shop.engine) as seen:
             run_table(conn, contract, specs, catalog=catalog)
-        # 1 scan + 2 unique + 2 anti-joins + reconcile: 1 for counts and sums, 2 EXCEPTs
-        assert len(seen) == 8
+        # 1 scan + 2 unique + 2 anti-joins + 1 reconcile (counts, sums and both key differences)
+        assert len(seen) == 6
 
 
 def test_failing_rows_fetched_only_for_failed_checks(shop: Shop) -> None:
