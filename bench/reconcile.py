@@ -42,7 +42,7 @@ DROP SCHEMA IF EXISTS bench_rec CASCADE;
 CREATE SCHEMA bench_rec;
 CREATE TABLE bench_rec.source (id bigint PRIMARY KEY, amount numeric(12,2) NOT NULL, label text NOT NULL);
 INSERT INTO bench_rec.source
-SELECT g, mod(g * 7919, 100000) / 100.0, md5(g::text) FROM generate_series(1, {rows}) AS g;
+SELECT g, mod(g::bigint * 7919, 100000) / 100.0, md5(g::text) FROM generate_series(1, {rows}) AS g;
 CREATE TABLE bench_rec.target (LIKE bench_rec.source INCLUDING ALL);
 INSERT INTO bench_rec.target SELECT * FROM bench_rec.source;
 DELETE FROM bench_rec.target WHERE id IN (SELECT {step} * k FROM generate_series(1, {missing}) AS k);
