@@ -65,6 +65,7 @@ reconcile:
     source: bench_rec.source
     key: [id]
     measures: [amount]
+    compare: [amount, label]
 """
 
 # The least work that finds the same differences: one full join, one count per kind.
@@ -87,8 +88,8 @@ def _etlq_counts(run: RunResult) -> dict[str, int | None]:
             by_aspect["missing"] = result.failing
         elif aspect == "extra_keys":
             by_aspect["extra"] = result.failing
-        elif aspect in {"columns", "column"}:
-            by_aspect["changed"] = (by_aspect["changed"] or 0) + (result.failing or 0)
+        elif aspect == "changed":
+            by_aspect["changed"] = result.failing
     return by_aspect
 
 
