@@ -134,7 +134,7 @@ def statements(file: str) -> dict[str, str]:
 
 # Statements replaced for the calls made inside ``replaced(...)`` (this thread or task only):
 # qualified name (``silver.merge_order_events``, ``ingest.typing_orders``) -> SQL text.
-_REPLACED: ContextVar[Mapping[str, str]] = ContextVar("etl_sql_replaced", default={})
+_REPLACED: ContextVar[Mapping[str, str] | None] = ContextVar("etl_sql_replaced", default=None)
 
 
 @contextlib.contextmanager
@@ -159,7 +159,7 @@ def replaced(sql: Mapping[str, str] | None) -> Iterator[None]:
 
 def sql_of(qualified: str, default: str) -> str:
     """The SQL to run for statement ``qualified``: its replacement inside ``replaced``, else ``default``."""
-    return _REPLACED.get().get(qualified, default)
+    return (_REPLACED.get() or {}).get(qualified, default)
 
 
 def qualified(file: str, name: str) -> str:
