@@ -50,6 +50,8 @@ def _with_sql(transform: Any, sql: Mapping[str, str] | None) -> Any:
 
 class EtlPipeline:
     name = "etl"
+    jobs = ("ingest", "silver", "quality_gate", "gold")  # as run_pipeline runs and records them
+    gate = "quality_gate"
     errors = (EtlError,)
 
     def raw_prefix(self, source: str, run_date: date) -> str:

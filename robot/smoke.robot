@@ -20,7 +20,8 @@ Every Job Of The Run Succeeded
     [Tags]    completeness    robot:continue-on-failure
     ${etl}=    Warehouse Is Loaded By ETL
     Skip If    not ${etl}    no run records: this warehouse is not loaded by the pipeline under test (or none is registered)
-    FOR    ${job}    IN    ingest    silver    quality_gate    gold
+    @{jobs}=    Get ETL Jobs
+    FOR    ${job}    IN    @{jobs}
         ETL Job Should Have Succeeded    ${job}    run_date=${RUN_DATE}
     END
 

@@ -53,6 +53,12 @@ class Pipeline(Protocol):
     """What etlq needs from the ETL under test."""
 
     name: str
+    jobs: tuple[str, ...]
+    """The jobs a run records in ``job_runs``, in the order they run, the gate included
+    (etl/: ``ingest``, ``silver``, ``quality_gate``, ``gold``): the deploy smoke expects each."""
+    gate: str | None
+    """The job that gates promotion (its record's ``details["results"]`` holds the validation
+    results), or None when the pipeline has none (etl/: ``quality_gate``)."""
     errors: tuple[type[Exception], ...]
     """Exceptions it raises on purpose (bad input, a stopped quality gate): ``str()`` is one line
     saying what and how to fix it; an ``exit_code`` attribute (2 input, 1 gate) when it has one,
@@ -189,6 +195,8 @@ def _load(spec: str, origin: str) -> Pipeline:
 
 
 _METHODS = (
+    "jobs",
+    "gate",
     "errors",
     "raw_prefix",
     "prepare",

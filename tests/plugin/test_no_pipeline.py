@@ -50,12 +50,13 @@ def test_smoke_and_reconcile_suites_check_what_applies(
     (pytester.path / "cases" / "silver" / "one" / "expected").mkdir()
     (pytester.path / "cases" / "silver" / "one" / "expected" / "silver.x.csv").write_text("a\n1\n")
     result = pytester.runpytest("-rs", *deployed_args(shop_url, shop_contracts, "--etlq-cases=cases"))
-    # drift and the database answer pass; job runs (3 + gate) and the golden case skip with the reason
-    assert outcomes(result) == {"passed": 2, "skipped": 7}
+    # drift and the database answer pass; job runs (one item: no pipeline, so no jobs), the gate
+    # and the golden case skip with the reason
+    assert outcomes(result) == {"passed": 2, "skipped": 5}
     result.stdout.fnmatch_lines(
         [
-            f"SKIPPED [[]3[]] *checking job runs {HOW}*etlq.pipelines*",
             f"SKIPPED [[]1[]] *checking job runs {HOW}*etlq.pipelines*",
+            f"SKIPPED [[]1[]] *this test {HOW}*ETLQ_PIPELINE=module:attribute*",
             f"SKIPPED [[]1[]] *this test {HOW}*ETLQ_PIPELINE=module:attribute*",
         ],
         consecutive=False,
@@ -93,8 +94,9 @@ def test_a_wrong_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SETTING_ENV, "json")  # importable, but no pipeline
     with pytest.raises(EtlqError) as caught:
         find_pipeline()
-    assert "pipeline 'json' (from ETLQ_PIPELINE) lacks name, errors, raw_prefix, prepare, run" in str(
-        caught.value
+    assert (
+        "pipeline 'json' (from ETLQ_PIPELINE) lacks name, jobs, gate, errors, raw_prefix, prepare, run"
+        in str(caught.value)
     )
     monkeypatch.setenv(SETTING_ENV, "datetime:date")  # a class that needs arguments
     with pytest.raises(EtlqError, match=r"^pipeline 'datetime:date' .* cannot be called without arguments"):
@@ -108,10 +110,12 @@ def test_pyproject_tool_etlq_names_the_pipeline(
         "class P:\n"
         "    name = 'theirs'\n"
         "    errors = ()\n"
+        "    jobs = ('load',)\n"
+        "    gate = None\n"
         + "".join(
             f"    def {m}(self, *a, **k): return None\n"
             for m in _METHODS
-            if m != "errors"  # every method of the Protocol, so a new one is never forgotten here
+            if m not in ("errors", "jobs", "gate")  # every method of the Protocol: none forgotten here
         )
         + "pipeline = P()\n"
     )

@@ -8,6 +8,7 @@ this package are its internals. The pytest-free parts live in the library (``etl
 
 from etlq.pytest_plugin.checks import CheckUnderTest
 from etlq.pytest_plugin.config import EtlqConfig
+from etlq.pytest_plugin.fixtures import pipeline_under_test
 from etlq.pytest_plugin.outcome import present, record_warn
 
-__all__ = ["CheckUnderTest", "EtlqConfig", "present", "record_warn"]
+__all__ = ["CheckUnderTest", "EtlqConfig", "pipeline_under_test", "present", "record_warn"]

@@ -58,13 +58,19 @@ def _setup(what: str) -> Iterator[None]:
         ) from None
 
 
-@pytest.fixture(scope="session")
-def etlq_found_pipeline(etlq_config: EtlqConfig) -> Found:
-    """The pipeline under test, or none (``Found.pipeline is None``) and why."""
+def pipeline_under_test(config: pytest.Config) -> Found:
+    """The pipeline under test, or none (``Found.pipeline is None``) and why; usable at
+    collection too (``pytest_generate_tests``: a test per job of the pipeline)."""
     try:
-        return find_pipeline(etlq_config.pipeline, "--etlq-pipeline")
+        return find_pipeline(config.stash[CONFIG_KEY].pipeline, "--etlq-pipeline")
     except EtlqError as exc:
         raise pytest.fail.Exception(f"cannot load the pipeline under test: {exc}", pytrace=False) from None
+
+
+@pytest.fixture(scope="session")
+def etlq_found_pipeline(pytestconfig: pytest.Config) -> Found:
+    """The pipeline under test, or none (``Found.pipeline is None``) and why."""
+    return pipeline_under_test(pytestconfig)
 
 
 @pytest.fixture(scope="session")

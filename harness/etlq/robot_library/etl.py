@@ -48,6 +48,17 @@ class EtlKeywords:
         """
         return loaded_by_pipeline(self._state.connected).passed
 
+    @keyword("Get ETL Jobs")
+    def get_etl_jobs(self) -> list[str]:
+        """The jobs of the pipeline under test, in run order, the gate included (its ``jobs``;
+        etl/: ingest, silver, quality_gate, gold); empty with no pipeline registered.
+
+        | @{jobs}= | Get ETL Jobs |
+        | FOR | ${job} | IN | @{jobs} |
+        """
+        pipeline = self._state.connected.pipeline.pipeline
+        return list(pipeline.jobs) if pipeline is not None else []
+
     @keyword("ETL Job Should Have Succeeded")
     def etl_job_should_have_succeeded(
         self, job: str, run_date: str | None = None, message: str | None = None
