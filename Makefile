@@ -14,10 +14,12 @@ PYTEST_WORKERS ?= 2
 setup: $(STAMP)
 
 # Re-run only when the dependency set changes; constraints.txt pins every package.
-$(STAMP): pyproject.toml constraints.txt
+# Two distributions: etlq (harness/etlq, what users install) and etlq-reference-etl (etl/, the
+# ETL under test here; it registers the pipeline 'etl'), both editable.
+$(STAMP): pyproject.toml etl/pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e ./etl
 	@touch $(STAMP)
 
 # Allure command line (Java) from the npm registry, installed into .tools/.

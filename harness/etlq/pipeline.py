@@ -248,7 +248,9 @@ def find_pipeline(setting: str | None = None, origin: str = "a setting") -> Foun
     if configured:
         spec, where = configured
         return Found(_load(spec, where), where)
-    registered = list(entry_points(group=ENTRY_POINT_GROUP))
+    # the same entry point seen twice (an installed and a stale in-tree copy of one distribution's
+    # metadata) is one pipeline, not a choice to make
+    registered = list({(ep.name, ep.value): ep for ep in entry_points(group=ENTRY_POINT_GROUP)}.values())
     if len(registered) > 1:
         names = ", ".join(sorted(f"{ep.name} ({ep.value})" for ep in registered))
         raise EtlqError(
@@ -263,7 +265,7 @@ def find_pipeline(setting: str | None = None, origin: str = "a setting") -> Foun
 
 HOW_TO_REGISTER = (
     f"set {SETTING_ENV}=module:attribute (pytest: --etlq-pipeline), or install a distribution that "
-    f"registers one under the {ENTRY_POINT_GROUP!r} entry points (etl/ does: pip install ./etl)"
+    f"registers one under the {ENTRY_POINT_GROUP!r} entry points (this repository's etl/ does: pip install -e ./etl)"
 )
 
 

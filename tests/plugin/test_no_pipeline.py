@@ -82,7 +82,7 @@ def test_verdicts_skip_with_how_to_register(
     assert (loaded.outcome, raw.outcome) == ("skipped", "skipped")
     assert loaded.message.startswith(f"checking job runs {HOW} (no pipeline: none set (ETLQ_PIPELINE)")
     assert raw.message.startswith(f"raw files reconciliation (the landing layout, the quarantine) {HOW}")
-    assert "pip install ./etl" in raw.message
+    assert "pip install -e ./etl" in raw.message
 
 
 def test_a_wrong_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from typing import NoReturn
 
 from etlq.connect import scrub
@@ -47,6 +48,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, f"see `{self.prog} --help`", where=self.prog)
 
 
+def _version() -> str:
+    try:
+        return metadata.version("etlq")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="etlq",
@@ -54,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 passed, 1 a check failed or breaking drift, 2 usage/config/connection error. "
         "See README.md and docs/.",
     )
+    parser.add_argument("--version", action="version", version=f"etlq {_version()}")
     parser.add_argument(
         "--connect-timeout",
         type=float,
