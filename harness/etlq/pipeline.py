@@ -265,7 +265,8 @@ def find_pipeline(setting: str | None = None, origin: str = "a setting") -> Foun
 
 HOW_TO_REGISTER = (
     f"set {SETTING_ENV}=module:attribute (pytest: --etlq-pipeline), or install a distribution that "
-    f"registers one under the {ENTRY_POINT_GROUP!r} entry points (this repository's etl/ does: pip install -e ./etl)"
+    f"registers one under the {ENTRY_POINT_GROUP!r} entry points"
+    " (this repository's etl/ does: pip install -e ./etl)"
 )
 
 
