@@ -100,9 +100,23 @@ def expression_refusal(expression: str) -> str | None:
         or len(select.targetList or ()) != 1
         or any(
             getattr(select, part)
-            for part in ("fromClause", "whereClause", "groupClause", "havingClause", "sortClause",
-                         "limitCount", "limitOffset", "withClause", "windowClause", "distinctClause",
-                         "lockingClause", "intoClause", "valuesLists", "larg", "rarg")
+            for part in (
+                "fromClause",
+                "whereClause",
+                "groupClause",
+                "havingClause",
+                "sortClause",
+                "limitCount",
+                "limitOffset",
+                "withClause",
+                "windowClause",
+                "distinctClause",
+                "lockingClause",
+                "intoClause",
+                "valuesLists",
+                "larg",
+                "rarg",
+            )
         )  # fmt: skip
     ):
         return "must be one expression (it closes the expression and adds clauses of its own)"
