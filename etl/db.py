@@ -7,9 +7,12 @@ like ``%(run_date)s``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sys
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -129,7 +132,58 @@ def statements(file: str) -> dict[str, str]:
     }
 
 
+# Statements replaced for the calls made inside ``replaced(...)`` (this thread or task only):
+# qualified name (``silver.merge_order_events``, ``ingest.typing_orders``) -> SQL text.
+_REPLACED: ContextVar[Mapping[str, str] | None] = ContextVar("etl_sql_replaced", default=None)
+
+
+@contextlib.contextmanager
+def replaced(sql: Mapping[str, str] | None) -> Iterator[None]:
+    """Run the ETL with some statements replaced (a run's ``sql`` option), never touching the files.
+
+    ``sql`` maps a statement's qualified name (see ``statement_names``) to the SQL to run in its
+    place; an unknown name is an error, so a typo never silently tests the original.
+    """
+    unknown = sorted(set(sql or {}) - set(statement_names()))
+    if unknown:
+        raise EtlInputError(
+            f"sql option names unknown statement(s): {', '.join(unknown)}",
+            f"known: {', '.join(statement_names())}",
+        )
+    token = _REPLACED.set(dict(sql or {}))
+    try:
+        yield
+    finally:
+        _REPLACED.reset(token)
+
+
+def sql_of(qualified: str, default: str) -> str:
+    """The SQL to run for statement ``qualified``: its replacement inside ``replaced``, else ``default``."""
+    return (_REPLACED.get() or {}).get(qualified, default)
+
+
+def qualified(file: str, name: str) -> str:
+    """``silver.sql``, ``merge_order_events`` -> ``silver.merge_order_events``."""
+    return f"{file.removesuffix('.sql')}.{name}"
+
+
+TRANSFORM_FILES = ("silver.sql", "gold.sql")
+
+
+def replaceable() -> dict[str, str]:
+    """Every statement the ETL runs that a run may replace, by qualified name: the transforms'
+    and ingest's typing (``ingest.typing_<source>``)."""
+    from etl.ingest import typing_statements  # ingest imports this module
+
+    named = {qualified(f, n): sql for f in TRANSFORM_FILES for n, sql in statements(f).items()}
+    return named | typing_statements()
+
+
+def statement_names() -> list[str]:
+    return list(replaceable())
+
+
 def execute(cur: Any, file: str, name: str, params: dict[str, Any] | None = None) -> int:
-    """Run one named statement; returns its row count (0 when it reports none)."""
-    cur.execute(statements(file)[name], params or {})
+    """Run one named statement (or its replacement); returns its row count (0 when it reports none)."""
+    cur.execute(sql_of(qualified(file, name), statements(file)[name]), params or {})
     return max(cur.rowcount, 0)

@@ -38,6 +38,16 @@ def _gold_without_catalog(database_url: str, run_date: date) -> jobs.JobResult:
     return jobs.run_gold(database_url, run_date, glue_database=None)  # the Glue catalog is no transform
 
 
+def _with_sql(transform: Any, sql: Mapping[str, str] | None) -> Any:
+    """``transform`` run with the statements ``sql`` replaced (``db.replaced``)."""
+
+    def run(database_url: str, run_date: date) -> Any:
+        with db.replaced(sql):
+            return transform(database_url, run_date)
+
+    return run
+
+
 class EtlPipeline:
     name = "etl"
     errors = (EtlError,)
@@ -62,21 +72,36 @@ class EtlPipeline:
         options: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         suites = None if expectations is None else [dict(s) for s in expectations]
+        settings = dict(options or {})
         try:
-            done = jobs.run(
-                run_date,
-                raw_bucket=raw_bucket,
-                database_url=database_url,
-                expectations=suites,
-                **(options or {}),
-            )
+            with db.replaced(settings.pop("sql", None)):
+                done = jobs.run(
+                    run_date,
+                    raw_bucket=raw_bucket,
+                    database_url=database_url,
+                    expectations=suites,
+                    **settings,
+                )
         except EtlError as exc:  # the jobs that ran before the failure, as plain values too
             exc.results = [job.to_dict() for job in exc.results]
             raise
         return [job.to_dict() for job in done]
 
-    def transforms(self) -> dict[str, Any]:
-        return {"silver": jobs.run_silver, "gold": _gold_without_catalog}
+    def transforms(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        sql = (options or {}).get("sql")
+        return {
+            "silver": _with_sql(jobs.run_silver, sql),
+            "gold": _with_sql(_gold_without_catalog, sql),
+        }
+
+    def ingest(
+        self, database_url: str, run_date: date, *, raw_bucket: str, options: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with db.replaced((options or {}).get("sql")):
+            return jobs.run_ingest(database_url, run_date, bucket=raw_bucket).to_dict()
+
+    def statements(self) -> dict[str, str]:
+        return db.replaceable()
 
     def lineage(self, run_date: date, source_file: str, line: int) -> dict[str, Any]:
         return {"run_date": run_date, "source_file": source_file, "source_line": line, "run_id": 1}

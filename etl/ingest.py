@@ -19,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from etl import aws
+from etl import aws, db
 from etl.errors import EtlInputError
 from etl.parsing import RecordSplitter
 from etl.runner import Counts
@@ -149,6 +149,16 @@ SELECT {", ".join(source.typed([f"c.v_{c}" for c in columns]))}, {lineage.format
 FROM rechecked c WHERE c.failure IS NULL""")
 
 
+def typing_name(source: Source) -> str:
+    """The typing statement's name, for ``db.replaced``: ``ingest.typing_<source>``."""
+    return f"ingest.typing_{source.name}"
+
+
+def typing_statements() -> dict[str, str]:
+    """The typing statement of every source by name (psycopg2 ``%(name)s`` parameters)."""
+    return {typing_name(source): typing_sql(source) for source in SOURCES}
+
+
 class _CopySource:
     """The landing rows of every file of a source as a file-like object for COPY ... FROM STDIN.
 
@@ -211,7 +221,7 @@ def ingest_source(
     params = {"run_date": run_date, "source": source.name, "run_id": run_id, "files": stats.files}
     cur.execute(recheck_sql(source))
     cur.execute(f"ANALYZE {marks_table(source)}")  # few rows: the planner hashes them, not the landed ones
-    cur.execute(typing_sql(source), params)
+    cur.execute(db.sql_of(typing_name(source), typing_sql(source)), params)
     stats.rows_loaded = cur.rowcount
     _set(cur, saved)
     cur.execute(

@@ -78,15 +78,38 @@ class Pipeline(Protocol):
         """Run the whole pipeline for ``run_date`` on the raw files in ``raw_bucket``.
 
         ``expectations``: GX suite dicts for the pipeline's quality gate, None to skip it.
-        ``options``: pipeline-specific settings passed through (etl/: ``glue_database``).
+        ``options``: pipeline-specific settings passed through (etl/: ``glue_database``), and
+        ``sql``: statements replaced for this run (see ``statements``).
         Returns one mapping per job (at least ``job`` and ``status``). A failure raises an
         exception whose text says what failed (one of ``errors`` when on purpose); etlq reports
         it, it does not parse it.
         """
         ...
 
-    def transforms(self) -> Mapping[str, Any]:
-        """Named transforms golden cases may call: name -> ``callable(database_url, run_date)``."""
+    def transforms(self, options: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+        """Named transforms golden cases may call: name -> ``callable(database_url, run_date)``,
+        in the order the pipeline runs them after ingest (etl/: ``silver``, ``gold``; no quality
+        gate). ``options`` as for ``run`` (``sql``: statements replaced in these calls)."""
+        ...
+
+    def ingest(
+        self,
+        database_url: str,
+        run_date: dt.date,
+        *,
+        raw_bucket: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any]:
+        """Only the pipeline's first job: the raw files of ``run_date`` into its staging (and
+        quarantine), the state ``transforms`` start from. Returns the job's summary mapping."""
+        ...
+
+    def statements(self) -> Mapping[str, str]:
+        """The SQL the pipeline runs, by name, for ``etlq mutate``: ``<stage>.<statement>`` where
+        stage is ``ingest`` or one of ``transforms`` (etl/: ``silver.merge_order_events``,
+        ``ingest.typing_orders``). Parameters are psycopg2's ``%(name)s`` (a ``%`` of SQL itself is
+        ``%%``). ``run``, ``ingest`` and ``transforms`` take ``options={"sql": {name: text}}`` and
+        run ``text`` in place of that statement, in those calls only (never by editing files)."""
         ...
 
     def lineage(self, run_date: dt.date, source_file: str, line: int) -> Mapping[str, Any]:
@@ -171,6 +194,8 @@ _METHODS = (
     "prepare",
     "run",
     "transforms",
+    "ingest",
+    "statements",
     "lineage",
     "loads",
     "job_runs",

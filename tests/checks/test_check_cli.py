@@ -23,12 +23,12 @@ def test_failed_checks_exit_1_with_json_report(shop: Shop, etlq) -> None:
     report = json.loads(out)
     assert (code, err) == (1, "")
     assert report["summary"] == {
-        "total": 28,
+        "total": 29,
         "passed": 11,
-        "failed": 17,
+        "failed": 18,
         "error": 0,
         "not_evaluated": 0,
-        "failed_error_severity": 17,
+        "failed_error_severity": 18,
         "failed_warn": 0,
     }
 
@@ -51,7 +51,7 @@ def test_clean_data_exits_0_with_text_report(shop: Shop, etlq) -> None:
         "1",
     ]
     assert lines[-1].startswith(
-        "17 checks: 17 passed, 0 failed (0 error, 0 warn), 0 errors, 0 not evaluated [sql engine, "
+        "18 checks: 18 passed, 0 failed (0 error, 0 warn), 0 errors, 0 not evaluated [sql engine, "
     )
 
 
@@ -70,7 +70,7 @@ def test_gx_engine_gives_the_same_exit_code_and_counts(shop: Shop, etlq, tmp_pat
     )
     code, out, _ = etlq(*args, "--engine", "gx", "--out", str(out_file))
     assert code == 1
-    assert out == f"17 checks, 15 failed, 0 errors -> {out_file}\n"
+    assert out == f"18 checks, 16 failed, 0 errors -> {out_file}\n"
     gx = {c["id"]: c["failing"] for c in json.loads(out_file.read_text())["checks"]}
     _, sql_out, _ = etlq(*args)
     assert gx == {c["id"]: c["failing"] for c in json.loads(sql_out)["checks"]}
@@ -131,6 +131,7 @@ def test_export_dqdl_ruleset(shop: Shop, etlq, tmp_path: Path) -> None:
         "    not expressible in DQDL: bad.orders::reconcile[from_src.sum(amount)]\n"
         "    not expressible in DQDL: bad.orders::reconcile[from_src.missing_keys]\n"
         "    not expressible in DQDL: bad.orders::reconcile[from_src.extra_keys]\n"
+        "    not expressible in DQDL: bad.orders::reconcile[from_src.changed]\n"
     )
     assert f"{tmp_path / 'bad.orders.dqdl'}  (13 rules)" in out.splitlines()
 

@@ -54,7 +54,7 @@ def test_the_readme_alert_line_alerts_when_a_check_failed(
 
     assert proc.returncode == 1, proc.stderr  # a check failed: the job still fails
     report = json.loads((tmp_path / "reports" / "check.json").read_text())
-    assert report["summary"]["failed"] == 17  # 16 + max_length[note] (the world gained that kind)
+    assert report["summary"]["failed"] == 18  # 16 + max_length[note] + reconcile changed (kinds added later)
     assert proc.stdout.splitlines()[-1].startswith("published 4 table result(s) to s3://")
     keys = [o["Key"] for o in aws.client("s3", moto_endpoint).list_objects_v2(Bucket=raw_bucket)["Contents"]]
     assert len(keys) == 4 and all(k.startswith("quality/bad.") for k in keys)

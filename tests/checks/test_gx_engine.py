@@ -26,6 +26,7 @@ EXPECTATION_TYPES = {
     "bad.orders::reconcile[from_src.sum(amount)]": "unexpected_rows_expectation",
     "bad.orders::reconcile[from_src.missing_keys]": "unexpected_rows_expectation",
     "bad.orders::reconcile[from_src.extra_keys]": "unexpected_rows_expectation",
+    "bad.orders::reconcile[from_src.changed]": "unexpected_rows_expectation",
 }
 
 

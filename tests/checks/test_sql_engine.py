@@ -77,6 +77,21 @@ def test_samples_only_for_failures_and_capped(shop: Shop) -> None:
     assert {row["occurrences"] for row in results["bad.orders::unique[order_id]"].sample} == {2}
 
 
+def test_changed_values_name_both_sides_null_safely(shop: Shop) -> None:
+    changed = run_checks(shop.engine, shop.bad, sample_limit=10).by_id()[
+        "bad.orders::reconcile[from_src.changed]"
+    ]
+    assert changed.message == "6 keys with other values of note in bad.orders than in bad.src_orders"
+    assert [(r["order_id"], r["source_note"], r["target_note"]) for r in changed.sample] == [
+        (40, "order forty", "order 40"),
+        (41, "order forty", "order 41"),
+        (42, None, "order 42"),
+        (100, "order 100", "a note far too long"),
+        (101, "order 101", "a note far too long"),
+        (102, "order 102", "twelve chars"),
+    ]
+
+
 def test_one_fused_scan_per_table(shop: Shop) -> None:
     contract = next(c for c in shop.good if c.table == "good.orders")
     specs = plan_checks([contract])
@@ -90,8 +105,8 @@ def test_one_fused_scan_per_table(shop: Shop) -> None:
         assert {r.sql for r in results} == {results[0].sql}
         with statements(shop.engine) as seen:
             run_table(conn, contract, specs, catalog=catalog)
-        # 1 scan + 2 unique + 2 anti-joins + reconcile: 1 for counts and sums, 2 EXCEPTs
-        assert len(seen) == 8
+        # 1 scan + 2 unique + 2 anti-joins + 1 reconcile (counts, sums and both key differences)
+        assert len(seen) == 6
 
 
 def test_failing_rows_fetched_only_for_failed_checks(shop: Shop) -> None:

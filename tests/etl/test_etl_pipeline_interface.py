@@ -109,3 +109,39 @@ def test_the_harness_reaches_the_etl_only_through_the_interface() -> None:
     assert harness == set(), "harness modules importing etl/ (use etlq.pipeline)"
     etl = {f for f, names in _imported(repo / "etl").items() if "etlq" in names}
     assert etl == set(), "etl/ modules importing etlq (the ETL keeps no dependency on its tests)"
+
+
+def test_statements_name_the_sql_the_etl_runs(etl: Pipeline) -> None:
+    from etl import db as etl_db
+
+    named = etl.statements()
+    stages = {name.split(".", 1)[0] for name in named}
+    assert stages == {"ingest", *etl.transforms()}
+    assert named["silver.upsert_fx_rates"] == etl_db.statements("silver.sql")["upsert_fx_rates"]
+    assert {"ingest.typing_orders", "ingest.typing_customers", "ingest.typing_fx_rates"} <= set(named)
+    assert "%(run_date)s" in named["ingest.typing_orders"]
+
+
+def test_replaced_statements_run_in_place_of_the_files(
+    etl: Pipeline, land_day: Any, db: str, raw_bucket: str
+) -> None:
+    from fixtures.database import query
+
+    sql_file = Path(__file__).parents[2] / "etl" / "sql" / "silver.sql"
+    before = sql_file.read_text(encoding="utf-8")
+    land_day(D1)
+    # fx rates never reach silver: the replacement ran, not the file's statement
+    noop = {"silver.upsert_fx_rates": "SELECT 1 WHERE false"}
+    jobs = run_pipeline(etl, db, DAY1, raw_bucket=raw_bucket, options={"glue_database": None, "sql": noop})
+    assert [j["status"] for j in jobs] == ["succeeded", "succeeded", "skipped", "succeeded"]
+    assert query(db, "SELECT count(*) FROM silver.fx_rates") == [(0,)]
+    assert query(db, "SELECT count(*) FROM staging.fx_rates")[0][0] > 0
+    assert sql_file.read_text(encoding="utf-8") == before
+    # the next call without the option runs the file's statement again
+    etl.transforms()["silver"](db, DAY1)
+    assert query(db, "SELECT count(*) FROM silver.fx_rates")[0][0] > 0
+
+
+def test_an_unknown_replaced_statement_is_refused(etl: Pipeline, db: str) -> None:
+    with pytest.raises(PipelineFailed, match="unknown statement.*silver.no_such"):
+        run_pipeline(etl, db, DAY1, raw_bucket="unused", options={"sql": {"silver.no_such": "SELECT 1"}})

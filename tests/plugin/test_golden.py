@@ -17,10 +17,15 @@ CASES = Path(__file__).resolve().parents[2] / "testdata" / "cases"
 def test_every_case_folder_is_a_case() -> None:
     assert [case.id for case in load_cases(CASES)] == [
         "gold/daily_revenue",
+        "gold/first_run_rates_only",
+        "gold/incremental_since_watermark",
         "gold/missing_fx_rate",
         "gold/usd_normalization",
         "silver/dedupe_latest_event_wins",
+        "silver/later_delivery_and_corrections",
+        "silver/one_partition_per_run",
         "silver/scd2_change_opens_version",
+        "silver/scd2_corrected_rerun",
         "silver/scd2_no_change_keeps_version",
         "silver/status_normalization",
     ]

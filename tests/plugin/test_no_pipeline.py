@@ -11,7 +11,7 @@ import pytest
 
 from etlq.contracts import load_contracts
 from etlq.errors import EtlqError
-from etlq.pipeline import SETTING_ENV, find_pipeline
+from etlq.pipeline import _METHODS, SETTING_ENV, find_pipeline
 from etlq.raw import raw_reconciles
 from etlq.verdicts.runs import loaded_by_pipeline
 from etlq.warehouse import deployed_warehouse
@@ -110,8 +110,8 @@ def test_pyproject_tool_etlq_names_the_pipeline(
         "    errors = ()\n"
         + "".join(
             f"    def {m}(self, *a, **k): return None\n"
-            for m in ("raw_prefix", "prepare", "run", "transforms", "lineage", "loads", "job_runs")
-            + ("quarantined", "quarantined_records", "quarantine_rules")
+            for m in _METHODS
+            if m != "errors"  # every method of the Protocol, so a new one is never forgotten here
         )
         + "pipeline = P()\n"
     )

@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "export",
     "publish",
     "report",
+    "mutate",
     "history",
 )
 

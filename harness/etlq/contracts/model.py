@@ -91,6 +91,7 @@ class Reconcile:
     tolerance: float = 0.0
     severity: Severity = "error"
     line: int = 0
+    compare: tuple[str, ...] = ()  # columns whose values must be equal for every key on both sides
 
 
 @dataclass(frozen=True)

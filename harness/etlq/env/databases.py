@@ -47,11 +47,19 @@ def database_url(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def create_database(server_url: str, name: str) -> str:
-    """Create an empty database ``name`` (dropping an old one of that name); returns its URL."""
+def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """Create database ``name`` (dropping an old one of that name), empty or a copy of
+    ``template`` (which must have no sessions); returns its URL."""
     with _cursor(server_url) as cur:
         cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if template is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        else:
+            cur.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
     return database_url(server_url, name)
 
 

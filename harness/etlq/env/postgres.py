@@ -58,9 +58,9 @@ class PostgresServer:
     def is_running(self) -> bool:
         return port_open(self.port)
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database ``name`` (dropping an old one) and return its URL."""
-        return databases.create_database(self.url(), name)
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create database ``name`` (dropping an old one), empty or a copy of ``template``; its URL."""
+        return databases.create_database(self.url(), name, template)
 
     def drop_database(self, name: str) -> None:
         databases.drop_database(self.url(), name)

@@ -6,7 +6,7 @@ one), so ``2024-01-01T10:00:00Z`` and ``2024-01-01 11:00:00+01`` compare equal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,10 +103,12 @@ def compare_case(conn: Connection, case: GoldenCase) -> list[TableDiff]:
     return diffs
 
 
-def run_case(database_url: str, case: GoldenCase, pipeline: Pipeline) -> list[TableDiff]:
+def run_case(
+    database_url: str, case: GoldenCase, pipeline: Pipeline, options: Mapping[str, Any] | None = None
+) -> list[TableDiff]:
     """Into the empty database at ``database_url``: the pipeline's DDL, the inputs, the case's
-    transform (one of the pipeline's ``transforms``); then diff."""
-    transforms = pipeline.transforms()
+    transform (one of the pipeline's ``transforms``, given ``options``); then diff."""
+    transforms = pipeline.transforms(options)
     if case.transform not in transforms:
         raise LookupError(
             f"{case.path}: unknown transform {case.transform!r} of pipeline {pipeline.name!r}; "

@@ -39,6 +39,10 @@ INSERT INTO __S__.src_orders VALUES (3001, 1, true), (3002, 1, true), (3003, 1, 
 -- max_length[note] 2 (and 12 characters exactly is no failure; NULL notes of the rows above neither)
 UPDATE __S__.orders SET note = 'a note far too long' WHERE order_id IN (100, 101);
 UPDATE __S__.orders SET note = 'twelve chars' WHERE order_id = 102;
+-- reconcile changed 6: the three notes just changed in the target, two changed in the source and
+-- one NULL in the source only (NULL-safe comparison: a NULL on one side is a change)
+UPDATE __S__.src_orders SET note = 'order forty' WHERE order_id IN (40, 41);
+UPDATE __S__.src_orders SET note = NULL WHERE order_id = 42;
 -- events: row_count above max 5 and freshness stale
 UPDATE __S__.events SET ts = ts - interval '3 days';
 INSERT INTO __S__.events VALUES (6, now() - interval '4 days');

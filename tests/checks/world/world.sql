@@ -7,7 +7,7 @@ CREATE TABLE __S__.orders (
     order_id bigint, customer_id integer, status text, amount numeric(12,2), amount_usd numeric(12,2),
     currency char(3), order_date date, loaded_at timestamptz, note text
 );
-CREATE TABLE __S__.src_orders (order_id bigint, amount numeric(12,2), is_current boolean);
+CREATE TABLE __S__.src_orders (order_id bigint, amount numeric(12,2), is_current boolean, note text);
 CREATE TABLE __S__.events (id integer, ts timestamptz);
 
 INSERT INTO __S__.customers SELECT g, (ARRAY['retail', 'b2b'])[1 + g % 2] FROM generate_series(1, 50) g;
@@ -18,6 +18,6 @@ INSERT INTO __S__.orders
            (ARRAY['USD', 'EUR', 'GBP'])[1 + g % 3], DATE '2024-01-01' + g % 31, now() - (g % 100) * interval '1 minute',
            'order ' || g
     FROM generate_series(1, 1000) g;
-INSERT INTO __S__.src_orders SELECT order_id, amount, true FROM __S__.orders;
+INSERT INTO __S__.src_orders SELECT order_id, amount, true, note FROM __S__.orders;
 INSERT INTO __S__.src_orders VALUES (900001, 5.00, false);  -- not current: the source_filter drops it
 INSERT INTO __S__.events SELECT g, now() - g * interval '1 hour' FROM generate_series(1, 5) g;

@@ -93,7 +93,7 @@ class SetRun:
     order_by: Sequence[str]
     total: int | None  # rows of the table, from the fused scan
     sample_limit: int
-    cache: dict[str, Any]  # shared by the table's checks (reconcile: one totals statement per entry)
+    cache: dict[str, Any]  # shared by the table's checks (reconcile: one statement per entry)
 
 
 @dataclass

@@ -1,9 +1,12 @@
 """``reconcile:`` entries: this table against its source, as four checks per entry: row counts
 (``.count``), each measure's sum within tolerance (``.sum(m)``), source keys missing here
-(``.missing_keys``) and keys here not in the source (``.extra_keys``).
+(``.missing_keys``) and keys here not in the source (``.extra_keys``); and with ``compare:``,
+a fifth: keys on both sides whose compared columns differ (``.changed``), text columns
+included, compared with ``IS DISTINCT FROM`` (so a NULL on one side only is a change).
 
-The counts and sums of one entry come from one statement, run once; each key difference is
-one EXCEPT.
+All four of one entry come from one statement, run once: each side is read once (a filtered
+side is materialized, so its filter runs once however often it is read), then counted, summed
+and compared both ways with EXCEPT. Failing keys are sampled only when a difference fails.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, TableClause, except_, func, select, true
+from sqlalchemy import Select, TableClause, and_, except_, func, or_, select, true
 
 from etlq.contracts.kinds.base import LAST, CheckKind, Entry, Found, Result, SetRun, Spec, TableScope
 from etlq.contracts.kinds.foreign_key import QUALIFIED
@@ -34,7 +37,17 @@ from etlq.contracts.model import Contract, Reconcile
 from etlq.contracts.validate import close_match, describe, severity_of
 from etlq.contracts.yamlnodes import YList, YMap
 
-KEYS = ("name", "source", "key", "measures", "source_filter", "target_filter", "tolerance", "severity")
+KEYS = (
+    "name",
+    "source",
+    "key",
+    "measures",
+    "compare",
+    "source_filter",
+    "target_filter",
+    "tolerance",
+    "severity",
+)
 
 
 def _parse_top(scope: TableScope, items: YList) -> tuple[Reconcile, ...]:
@@ -58,7 +71,15 @@ def _parse_top(scope: TableScope, items: YList) -> tuple[Reconcile, ...]:
             )
         key_columns = f.name_list(item, "key", context)
         measures = f.name_list(item, "measures", context) if "measures" in item else ()
-        for col in key_columns + measures:
+        compare = f.name_list(item, "compare", context) if "compare" in item else ()
+        for col in compare:
+            if col in key_columns:
+                raise f.fail(
+                    item.key_lines["compare"],
+                    f"reconcile {name!r} compares key column {col!r}: keys are matched, not compared"
+                    " (remove it from 'compare')",
+                )
+        for col in key_columns + measures + compare:
             if col not in scope.column_names:
                 raise f.fail(
                     line,
@@ -86,6 +107,7 @@ def _parse_top(scope: TableScope, items: YList) -> tuple[Reconcile, ...]:
                 float(tolerance),
                 severity,
                 line,
+                compare,
             )
         )
     return tuple(out)
@@ -101,6 +123,7 @@ def _plan(contract: Contract) -> list[Entry]:
             "measures": rec.measures,
             "source_filter": rec.source_filter,
             "target_filter": rec.target_filter,
+            "compare": rec.compare,
         }
         entries.append(Entry(LAST, f"{rec.name}.count", rec.severity, {"aspect": "count", **common}))
         for measure in rec.measures:
@@ -112,35 +135,66 @@ def _plan(contract: Contract) -> list[Entry]:
         entries.append(
             Entry(LAST, f"{rec.name}.extra_keys", rec.severity, {"aspect": "extra_keys", **common})
         )
+        if rec.compare:
+            entries.append(Entry(LAST, f"{rec.name}.changed", rec.severity, {"aspect": "changed", **common}))
     return entries
 
 
 def _columns(spec: Spec) -> tuple[str, ...]:
-    # all measures: the count and the sums of one reconcile entry share one statement
-    return tuple(spec.params["key"]) + tuple(spec.params.get("measures", ()))
+    # all of them: every check of one reconcile entry shares one statement
+    p = spec.params
+    return tuple(dict.fromkeys((*p["key"], *p.get("measures", ()), *p.get("compare", ()))))
 
 
 def _filtered(stmt: Select[Any], sql: str | None) -> Select[Any]:
     return stmt.where(predicate(sql)) if sql else stmt
 
 
-def totals(source: TableClause, target: TableClause, params: Mapping[str, Any]) -> Select[Any]:
-    """Counts and measure sums of both sides in one statement.
+def reconciliation(source: TableClause, target: TableClause, params: Mapping[str, Any]) -> Select[Any]:
+    """Counts, measure sums and key differences of both sides in one statement.
 
-    Columns: ``source_count``, ``target_count``, ``source_sum_<i>``, ``target_sum_<i>``.
+    Columns: ``source_count``, ``target_count``, ``source_sum_<i>``, ``target_sum_<i>``,
+    ``missing_keys`` and ``extra_keys`` (distinct keys on one side only) and, with ``compare``,
+    ``changed`` (distinct keys on both sides whose compared values differ).
     """
-    measures = params.get("measures", ())
+    key, measures, compare = params["key"], params.get("measures", ()), params.get("compare", ())
 
     def side(t: TableClause, sql: str | None, name: str) -> Any:
-        cols = [func.count().label("n"), *(func.sum(t.c[m]).label(f"s{i}") for i, m in enumerate(measures))]
-        return _filtered(select(*cols).select_from(t), sql).subquery(name)
+        columns = dict.fromkeys((*key, *measures, *compare))
+        # unfiltered, PostgreSQL reads the table itself each time; a filter is run once
+        how = "MATERIALIZED" if sql else "NOT MATERIALIZED"
+        return _filtered(select(*(t.c[c] for c in columns)), sql).cte(name).prefix_with(how)
 
-    s = side(source, params.get("source_filter"), "source_side")
-    tg = side(target, params.get("target_filter"), "target_side")
+    def totals(cte: Any, name: str) -> Any:
+        sums = (func.sum(cte.c[m]).label(f"s{i}") for i, m in enumerate(measures))
+        return select(func.count().label("n"), *sums).select_from(cte).subquery(name)
+
+    def only_in(one: Any, other: Any, name: str) -> Any:
+        keys = except_(select(*(one.c[c] for c in key)), select(*(other.c[c] for c in key)))
+        return select(func.count().label("n")).select_from(keys.subquery()).subquery(name)
+
+    s_cte = side(source, params.get("source_filter"), "source_rows")
+    t_cte = side(target, params.get("target_filter"), "target_rows")
+    s, tg = totals(s_cte, "source_side"), totals(t_cte, "target_side")
+    missing, extra = only_in(s_cte, t_cte, "missing"), only_in(t_cte, s_cte, "extra")
     cols = [s.c.n.label("source_count"), tg.c.n.label("target_count")]
     for i in range(len(measures)):
         cols += [s.c[f"s{i}"].label(f"source_sum_{i}"), tg.c[f"s{i}"].label(f"target_sum_{i}")]
-    return select(*cols).select_from(s).join(tg, true())
+    cols += [missing.c.n.label("missing_keys"), extra.c.n.label("extra_keys")]
+    stmt = select(*cols).select_from(s).join(tg, true()).join(missing, true()).join(extra, true())
+    if not compare:
+        return stmt
+    keys = changed_keys(s_cte, t_cte, params).subquery()
+    changed = select(func.count().label("n")).select_from(keys).subquery("changed")
+    return stmt.add_columns(changed.c.n.label("changed")).join(changed, true())
+
+
+def changed_keys(source: Any, target: Any, params: Mapping[str, Any]) -> Select[Any]:
+    """Distinct keys of rows on both sides whose ``compare`` columns differ (NULL-safe)."""
+    key, compare = params["key"], params["compare"]
+    matched = and_(*(source.c[c] == target.c[c] for c in key))
+    differs = or_(*(source.c[c].is_distinct_from(target.c[c]) for c in compare))
+    return select(*(source.c[c] for c in key)).join_from(source, target, matched).where(differs).distinct()
 
 
 def key_difference(source: TableClause, target: TableClause, params: Mapping[str, Any], missing: bool) -> Any:
@@ -164,16 +218,17 @@ def _difference(source: Any, target: Any, tolerance: float) -> tuple[Any, bool]:
 def _run(ctx: SetRun, spec: Spec) -> Found:
     p = spec.params
     source = ctx.table_of(p["source"])
-    if p["aspect"] in ("missing_keys", "extra_keys"):
-        diff = key_difference(source, ctx.table, p, missing=p["aspect"] == "missing_keys")
-        rows, sql, seconds = ctx.run(select(func.count().label("failing")).select_from(diff))
-        sample = select(diff).order_by(*diff.c).limit(ctx.sample_limit)
-        return Found(rows[0]._mapping["failing"], None, sql, seconds, sample_stmt=sample)
     key = f"reconcile:{p['name']}"
     if key not in ctx.cache:
-        ctx.cache[key] = ctx.run(totals(source, ctx.table, p))
+        ctx.cache[key] = ctx.run(reconciliation(source, ctx.table, p))
     rows, sql, seconds = ctx.cache[key]
     row = rows[0]._mapping
+    if p["aspect"] in ("missing_keys", "extra_keys"):
+        diff = key_difference(source, ctx.table, p, missing=p["aspect"] == "missing_keys")
+        sample = select(diff).order_by(*diff.c).limit(ctx.sample_limit)
+        return Found(row[p["aspect"]], None, sql, seconds, sample_stmt=sample)
+    if p["aspect"] == "changed":
+        return Found(row["changed"], None, sql, seconds, sample_stmt=_changed_sample(source, ctx, p))
     if p["aspect"] == "count":
         failing = abs(row["source_count"] - row["target_count"])
         facts = {"source": row["source_count"], "target": row["target_count"]}
@@ -182,6 +237,24 @@ def _run(ctx: SetRun, spec: Spec) -> Found:
     diff, out = _difference(row[f"source_sum_{i}"], row[f"target_sum_{i}"], p.get("tolerance", 0.0))
     facts = {"source": row[f"source_sum_{i}"], "target": row[f"target_sum_{i}"], "diff": diff}
     return Found(int(out), row["target_count"], sql, seconds, facts=facts)
+
+
+def _changed_sample(source: TableClause, ctx: SetRun, p: Mapping[str, Any]) -> Select[Any]:
+    """The first changed keys with each compared column's value on both sides."""
+    src = _filtered(select(source), p.get("source_filter")).subquery("s")
+    tgt = _filtered(select(ctx.table), p.get("target_filter")).subquery("t")
+    key, compare = p["key"], p["compare"]
+    matched = and_(*(src.c[c] == tgt.c[c] for c in key))
+    differs = or_(*(src.c[c].is_distinct_from(tgt.c[c]) for c in compare))
+    values = [v for c in compare for v in (src.c[c].label(f"source_{c}"), tgt.c[c].label(f"target_{c}"))]
+    keys = [src.c[c] for c in key]
+    return (
+        select(*keys, *values)
+        .join_from(src, tgt, matched)
+        .where(differs)
+        .order_by(*keys)
+        .limit(ctx.sample_limit)
+    )
 
 
 def _gx_query(spec: Spec) -> str:
@@ -194,6 +267,14 @@ def _gx_query(spec: Spec) -> str:
         return f"SELECT {key} FROM {source} EXCEPT SELECT {key} FROM {target}"
     if aspect == "extra_keys":
         return f"SELECT {key} FROM {target} EXCEPT SELECT {key} FROM {source}"
+    if aspect == "changed":
+        matched = " AND ".join(f"s.{c} = t.{c}" for c in map(quote, p["key"]))
+        differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in map(quote, p["compare"]))
+        keys = ", ".join(f"s.{c}" for c in map(quote, p["key"]))
+        return (
+            f"SELECT DISTINCT {keys} FROM (SELECT * FROM {source}) s"
+            f" JOIN (SELECT * FROM {target}) t ON {matched} WHERE {differs}"
+        )
     if aspect == "count":  # one row per row of difference, so the row count is the difference
         difference = f"(SELECT count(*) FROM {source}) - (SELECT count(*) FROM {target})"
         return f"SELECT generate_series(1, abs({difference}))"
@@ -237,12 +318,16 @@ def _describe(result: Result, facts: dict[str, Any]) -> str:
         return f"{sums}, difference {facts['diff']}{tolerance}"
     if aspect == "missing_keys":
         return f"{rows_text(result.failing).replace('row', 'key')} of {source} missing in {target}"
+    if aspect == "changed":
+        columns = ", ".join(p["compare"])
+        keys = rows_text(result.failing).replace("row", "key")
+        return f"{keys} with other values of {columns} in {target} than in {source}"
     return f"{rows_text(result.failing).replace('row', 'key')} in {target} not in {source}"
 
 
 KIND = CheckKind(
     name="reconcile",
-    summary="this table against its source: counts, measure sums, missing and extra keys (reconcile:)",
+    summary="this table against its source: counts, sums, missing, extra and changed keys (reconcile:)",
     plan=_plan,
     describe=_describe,
     top_keys=("reconcile",),
