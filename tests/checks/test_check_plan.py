@@ -28,6 +28,7 @@ DOCS_IDS = [
     "gold.fact_orders::reconcile[from_silver.sum(amount)]",
     "gold.fact_orders::reconcile[from_silver.missing_keys]",
     "gold.fact_orders::reconcile[from_silver.extra_keys]",
+    "gold.fact_orders::reconcile[from_silver.changed]",
 ]
 
 
