@@ -18,7 +18,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -128,13 +128,57 @@ def open_store(url: str | None = None) -> Store:
 
 def series(store: Store, table: str, metric: str, column: str | None = None) -> list[tuple[str, float]]:
     """``(run_date, value)`` of one metric, oldest first; a later recording of a date wins."""
+    return series_of(store.records(), table, metric, column)
+
+
+def series_of(
+    records: Iterable[Mapping[str, Any]], table: str, metric: str, column: str | None
+) -> list[tuple[str, float]]:
     latest: dict[str, tuple[str, float]] = {}
-    for record in store.records():
+    for record in records:
         if record["table"] == table and record["metric"] == metric and record.get("column") == column:
             seen = latest.get(record["run_date"])
             if seen is None or record.get("recorded_at", "") >= seen[0]:
                 latest[record["run_date"]] = (record.get("recorded_at", ""), float(record["value"]))
     return [(day, value) for day, (_, value) in sorted(latest.items())]
+
+
+@dataclass
+class HistoryRun:
+    """One check run's view of the history: the past it is judged against (read once, on first
+    use) and the metrics it records (``recorded``, written by ``flush`` in one append)."""
+
+    store: Store
+    run_date: str
+    record: bool = True
+    recorded: list[dict[str, Any]] = field(default_factory=list)
+    _past: list[dict[str, Any]] | None = None
+
+    def series(self, table: str, metric: str, column: str | None) -> list[tuple[str, float]]:
+        if self._past is None:
+            self._past = list(self.store.records())
+        return series_of(self._past, table, metric, column)
+
+    def add(self, table: str, metric: str, value: float | None, **extra: Any) -> None:
+        if self.record and value is not None:
+            self.recorded.append(
+                {"table": table, "run_date": self.run_date, "metric": metric, "value": value, **extra}
+            )
+
+    def flush(self) -> int:
+        written = self.store.append(self.recorded) if self.recorded else 0
+        self.recorded = []
+        return written
+
+
+def parse_run_date(text: str | None) -> str:
+    """``--run-date`` as ISO text; today's UTC date when not given."""
+    if text is None:
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise EtlqError(f"--run-date {text!r} is not a date", "use YYYY-MM-DD") from None
 
 
 def _now() -> str:

@@ -52,7 +52,7 @@ def test_keys_come_from_the_kinds_and_no_two_kinds_share_one() -> None:
     assert set(owned) <= set(COLUMN_KEYS)
     assert "max_length" in COLUMN_KEYS
     assert tuple(key for k in KINDS for key in k.check_keys) == CHECK_KEYS
-    assert {k.name for k in KINDS if k.aggregate} == {"row_count", "freshness", "reconcile"}
+    assert {k.name for k in KINDS if k.aggregate} == {"row_count", "freshness", "reconcile", "anomaly"}
 
 
 def test_a_kind_without_a_gx_form_is_reported_as_such(monkeypatch, tmp_path: Path) -> None:

@@ -28,8 +28,10 @@ from etlq.connect import connected, db_reason
 from etlq.contracts.graph import parents_of
 from etlq.contracts.kinds import BY_NAME
 from etlq.contracts.kinds.base import Found, SetRun
+from etlq.contracts.metrics import label, metric_value, table_metrics
 from etlq.contracts.model import Contract
 from etlq.drift.catalog import Catalog, LiveTable, read_catalog
+from etlq.history import HistoryRun
 
 DEFAULT_SAMPLE_LIMIT = 20
 
@@ -97,10 +99,13 @@ def run_table(
     *,
     catalog: Catalog | None = None,
     sample_limit: int = DEFAULT_SAMPLE_LIMIT,
+    history: HistoryRun | None = None,
 ) -> list[CheckResult]:
     """Run ``specs`` (checks of ``contract``'s table) and return their results in order.
 
     ``catalog`` (from ``read_catalog``) saves a catalog query when many tables are run.
+    ``history``: the anomaly checks are judged against it and, when it records, the table's
+    metrics (``etlq.contracts.metrics``) join the fused scan and are added to it.
     """
     if not specs:
         return []
@@ -122,9 +127,10 @@ def run_table(
             runnable.append(spec)
 
     scan_specs = [s for s in runnable if s.kind in build.SCAN_KINDS]
+    metrics = table_metrics(contract, set(live.column_names)) if history and history.record else []
     total: int | None = None
-    if scan_specs or any(BY_NAME[s.kind].needs_total for s in runnable):
-        scan_results, total = _run_scan(runner, t, scan_specs, order_by)
+    if scan_specs or metrics or any(BY_NAME[s.kind].needs_total for s in runnable):
+        scan_results, total = _run_scan(runner, t, scan_specs, order_by, metrics, history)
         results.update((r.id, r) for r in scan_results)
     ctx = SetRun(
         runner.run,
@@ -148,22 +154,37 @@ def run_table(
 
 
 def _run_scan(
-    runner: _Runner, t: TableClause, specs: Sequence[CheckSpec], order_by: Sequence[str]
+    runner: _Runner,
+    t: TableClause,
+    specs: Sequence[CheckSpec],
+    order_by: Sequence[str],
+    metrics: Sequence[tuple[str, str | None]],
+    history: HistoryRun | None,
 ) -> tuple[list[CheckResult], int | None]:
     """The fused scan; if the database rejects it, each check alone, to say which one is bad."""
-    stmt = build.fused_scan(t, specs)
+    stmt = build.fused_scan(t, specs, metrics)
     try:
         rows, sql, seconds = runner.run(stmt)
     except _StatementFailed:
-        return _run_one_by_one(runner, t, specs, order_by)
+        return _run_one_by_one(runner, t, specs, order_by, history)
     row = rows[0]._mapping
+    if history is not None:
+        for n, (metric, column) in enumerate(metrics):
+            extra = {} if column is None else {"column": column}
+            history.add(t.fullname, metric, metric_value(metric, row, label(n)), **extra)
     share = seconds / max(len(specs), 1)
-    results = [_scan_result(runner, t, spec, i, row, sql, share, order_by) for i, spec in enumerate(specs)]
+    results = [
+        _scan_result(runner, t, spec, i, row, sql, share, order_by, history) for i, spec in enumerate(specs)
+    ]
     return results, row["total"]
 
 
 def _run_one_by_one(
-    runner: _Runner, t: TableClause, specs: Sequence[CheckSpec], order_by: Sequence[str]
+    runner: _Runner,
+    t: TableClause,
+    specs: Sequence[CheckSpec],
+    order_by: Sequence[str],
+    history: HistoryRun | None,
 ) -> tuple[list[CheckResult], int | None]:
     total: int | None = None
     with suppress(_StatementFailed):
@@ -176,7 +197,7 @@ def _run_one_by_one(
         except _StatementFailed as exc:
             results.append(_error(spec, f"the database rejected this check: {exc.reason}", exc.sql))
             continue
-        results.append(_scan_result(runner, t, spec, 0, rows[0]._mapping, sql, seconds, order_by))
+        results.append(_scan_result(runner, t, spec, 0, rows[0]._mapping, sql, seconds, order_by, history))
     return results, total
 
 
@@ -189,10 +210,13 @@ def _scan_result(
     sql: str,
     seconds: float,
     order_by: Sequence[str],
+    history: HistoryRun | None,
 ) -> CheckResult:
     kind = BY_NAME[spec.kind]
     if kind.read_scan is not None:
         found = kind.read_scan(spec, row, i)
+        if kind.judge is not None:
+            found = kind.judge(spec, found, history)
     else:  # a row-level check: its failing rows are fetched when there are any
         sample = build.failing_rows(t, spec, order_by, runner.sample_limit)
         found = Found(row[f"c{i}"], row["total"], sample_stmt=sample)
@@ -201,6 +225,10 @@ def _scan_result(
 
 def _found(runner: _Runner, spec: CheckSpec, found: Found) -> CheckResult:
     """What a kind found -> the result: a capped sample when failing, the kind's sentence."""
+    if found.not_evaluated:
+        return CheckResult(
+            spec, "not_evaluated", None, found.total, sql=found.sql, message=found.not_evaluated
+        )
     failing = found.failing
     result = CheckResult(
         spec, _outcome(failing), failing, found.total, found.sample_rows, found.sql, duration_s=found.seconds
@@ -216,8 +244,12 @@ def run_checks(
     select: str | None = None,
     sample_limit: int = DEFAULT_SAMPLE_LIMIT,
     on_result: Callable[[CheckResult], None] | None = None,
+    history: HistoryRun | None = None,
 ) -> RunResult:
-    """Plan and run every (selected) check of ``contracts`` in one read-only transaction."""
+    """Plan and run every (selected) check of ``contracts`` in one read-only transaction.
+
+    With ``history``, the anomaly checks are judged against it, and (when it records) each
+    table's metrics and each check's failing count and outcome are appended to its store."""
     contracts = list(contracts)
     specs = plan_checks(contracts, select)
     by_table: dict[str, list[CheckSpec]] = defaultdict(list)
@@ -232,10 +264,22 @@ def run_checks(
         catalog = read_catalog(conn, tables=tables)
         for contract in contracts:
             for result in run_table(
-                conn, contract, by_table.get(contract.table, []), catalog=catalog, sample_limit=sample_limit
+                conn,
+                contract,
+                by_table.get(contract.table, []),
+                catalog=catalog,
+                sample_limit=sample_limit,
+                history=history,
             ):
                 results.append(result)
+                if history is not None:
+                    failing = result.failing or 0  # error / not_evaluated: 0, the outcome says which
+                    history.add(
+                        result.table, "check_failing", failing, check=result.id, outcome=result.outcome
+                    )
                 if on_result is not None:
                     on_result(result)
         conn.rollback()
+    if history is not None:
+        history.flush()
     return RunResult(tuple(results), "sql", time.perf_counter() - started)

@@ -50,6 +50,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="also send the results to S3, an SNS alert on failure, CloudWatch metrics (as `etlq publish`); "
         "the exit code stays the checks'",
     )
+    parser.add_argument(
+        "--history",
+        metavar="URL",
+        help="metrics history store: s3://bucket/prefix, file:///path.jsonl or a path "
+        "(default: ETLQ_HISTORY, else .etlq/history.jsonl); never the checked database",
+    )
+    parser.add_argument(
+        "--run-date", help="the run date the metrics are recorded under (default: today, UTC)"
+    )
+    parser.add_argument(
+        "--no-record", action="store_true", help="judge anomalies against the history but record nothing"
+    )
     add_publish_options(parser)
     parser.set_defaults(func=run)
 
@@ -70,8 +82,14 @@ def run(args: argparse.Namespace) -> int:
         result = run_gx(url, contracts, select=args.select, sample_limit=args.sample_limit)
     else:
         from etlq.checks.sql_engine import run_checks
+        from etlq.history import HistoryRun, open_store, parse_run_date
 
-        result = run_checks(url, contracts, select=args.select, sample_limit=args.sample_limit)
+        history = HistoryRun(
+            open_store(args.history), parse_run_date(args.run_date), record=not args.no_record
+        )
+        result = run_checks(
+            url, contracts, select=args.select, sample_limit=args.sample_limit, history=history
+        )
     if args.select and not result.results:
         raise EtlqError(
             f"--select {args.select!r} matches no check", "see the ids with --format json and no --select"

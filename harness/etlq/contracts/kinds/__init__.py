@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from etlq.contracts.kinds import (
     accepted,
+    anomaly,
     expression,
     foreign_key,
     freshness,
@@ -36,6 +37,7 @@ KINDS: tuple[CheckKind, ...] = (
     expression.KIND,
     freshness.KIND,
     reconcile.KIND,
+    anomaly.KIND,
 )
 BY_NAME: dict[str, CheckKind] = {k.name: k for k in KINDS}
 KIND_NAMES: tuple[str, ...] = tuple(BY_NAME)

@@ -80,6 +80,7 @@ class Found:
     sample_rows: tuple[dict[str, Any], ...] = ()  # already known (freshness: the newest value)
     sample_stmt: Any = None  # fetched (capped) only when the check failed
     facts: dict[str, Any] = field(default_factory=dict)  # for the sentence (sums, duplicate keys)
+    not_evaluated: str = ""  # why the check could not be judged (anomaly: too little history)
 
 
 @dataclass
@@ -178,6 +179,8 @@ class CheckKind:
     scan: Callable[[Spec, Any, int], list[Any]] | None = None  # (spec, table, i) -> labelled columns
     read_scan: Callable[[Spec, Mapping[str, Any], int], Found] | None = None
     run: Callable[[SetRun, Spec], Found] | None = None
+    # (spec, found, the run's metrics history or None) -> found judged against the history (anomaly)
+    judge: Callable[[Spec, Found, Any], Found] | None = None
     needs_total: bool = False  # run() wants the table's row count from the fused scan
     needs: Callable[[Spec], list[tuple[str | None, Sequence[str]]]] = _own_column  # (table|None=own, cols)
     aggregate: bool = False  # failing counts a difference or a 0/1 flag, not rows (completeness)

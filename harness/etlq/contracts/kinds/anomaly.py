@@ -1,0 +1,191 @@
+"""``checks.anomalies``: today's volume, null rate or freshness lag against the metrics history.
+
+```yaml
+checks:
+  anomalies:
+    metrics: [volume, freshness, "null_rate:email"]   # one check each: ::anomaly[<metric>]
+    sensitivity: 5          # band = baseline +- sensitivity * robust spread (default 5)
+    direction: both         # drop | spike | both (default both)
+    min_history: 21         # days of history before the check can fail (default 21)
+    seasonality: [weekly, month_end]   # default none
+```
+
+Today's value comes from the table's fused scan (``etlq.contracts.metrics``); the history from
+the run's store (``etlq.history``), scored by ``etlq.anomaly``. Without a history, or with too
+little, the check is ``not_evaluated`` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from etlq.anomaly import DIRECTIONS, SEASONALITIES, score
+from etlq.contracts.kinds.base import LAST, CheckKind, Entry, Found, Result, Spec, TableScope
+from etlq.contracts.metrics import FRESHNESS_LAG, NULL_FRACTION, ROW_COUNT, metric_column, metric_value
+from etlq.contracts.model import Contract, Rule
+from etlq.contracts.validate import describe, severity_of
+
+KEYS = ("metrics", "sensitivity", "direction", "min_history", "seasonality", "severity")
+DEFAULTS = {"sensitivity": 5.0, "direction": "both", "min_history": 21, "seasonality": ()}
+# per metric: the recorded metric, and the spread floors (relative, absolute) of a calm history
+WATCHED = {
+    "volume": (ROW_COUNT, 0.05, 0.0),
+    "null_rate": (NULL_FRACTION, 0.5, 0.002),
+    "freshness": (FRESHNESS_LAG, 0.5, 60.0),
+}
+NO_HISTORY = "no metrics history for this run (pass --history URL or set ETLQ_HISTORY)"
+
+
+class History(Protocol):
+    """What the kind reads of a run's metrics history (``etlq.history.HistoryRun``)."""
+
+    @property
+    def run_date(self) -> str: ...
+    def series(self, table: str, metric: str, column: str | None) -> Sequence[tuple[str, float]]: ...
+
+
+def _metric(scope: TableScope, token: Any, line: int) -> str:
+    f = scope.f
+    if not isinstance(token, str) or token.split(":", 1)[0] not in WATCHED:
+        raise f.fail(
+            line,
+            f"checks.anomalies.metrics: {token!r} is not volume, freshness or null_rate:<column>",
+        )
+    name, _, column = token.partition(":")
+    if name == "null_rate":
+        if not column:
+            raise f.fail(line, "checks.anomalies.metrics: null_rate needs a column, e.g. 'null_rate:email'")
+        scope.columns_exist((column,), line, "checks.anomalies.metrics")
+    elif column:
+        raise f.fail(line, f"checks.anomalies.metrics: {name} takes no column, got {token!r}")
+    elif name == "freshness" and "column" not in (scope.checks.get("freshness") or {}):
+        raise f.fail(
+            line, "checks.anomalies.metrics: freshness needs checks.freshness.column (the timestamp)"
+        )
+    return token
+
+
+def _parse_check(scope: TableScope, key: str) -> Rule:
+    f = scope.f
+    spec, context = scope.entry("anomalies", KEYS)
+    if "metrics" not in spec:
+        raise f.fail(spec.line, "checks.anomalies needs 'metrics', e.g. [volume, 'null_rate:email']")
+    tokens = f.typed(spec, "metrics", (list,), "a list like [volume, 'null_rate:email']", context)
+    if not tokens:
+        raise f.fail(spec.key_lines["metrics"], "checks.anomalies.metrics is empty")
+    value: dict[str, Any] = dict(DEFAULTS)
+    value["metrics"] = tuple(_metric(scope, t, spec.key_lines["metrics"]) for t in tokens)
+    if "sensitivity" in spec:
+        value["sensitivity"] = float(f.typed(spec, "sensitivity", (int, float), "a number", context))
+        if value["sensitivity"] <= 0:
+            raise f.fail(spec.key_lines["sensitivity"], f"'sensitivity' {context} must be > 0")
+    if "min_history" in spec:
+        value["min_history"] = f.typed(spec, "min_history", (int,), "a whole number of days", context)
+        if value["min_history"] < 3:
+            raise f.fail(spec.key_lines["min_history"], f"'min_history' {context} must be at least 3 days")
+    if "direction" in spec and spec["direction"] not in DIRECTIONS:
+        raise f.fail(
+            spec.key_lines["direction"], f"'direction' {context} must be one of {', '.join(DIRECTIONS)}"
+        )
+    value["direction"] = spec.get("direction", value["direction"])
+    if "seasonality" in spec:
+        seasons = spec["seasonality"]
+        if not isinstance(seasons, list) or not all(s in SEASONALITIES for s in seasons):
+            raise f.fail(
+                spec.key_lines["seasonality"],
+                f"'seasonality' {context} must be a list of {', '.join(SEASONALITIES)}, "
+                f"got {describe(seasons)}",
+            )
+        value["seasonality"] = tuple(seasons)
+    return Rule(value, severity_of(f, spec, scope.default, context), scope.checks.key_lines["anomalies"])
+
+
+def _plan(contract: Contract) -> list[Entry]:
+    rule = contract.checks.get("anomalies")
+    if rule is None:
+        return []
+    entries = []
+    fresh = contract.freshness
+    for token in rule.value["metrics"]:
+        name, _, column = token.partition(":")
+        metric, rel, floor = WATCHED[name]
+        column = column or (fresh.value["column"] if name == "freshness" and fresh else None)
+        params = {k: v for k, v in rule.value.items() if k != "metrics"}
+        params |= {
+            "watch": name,
+            "metric": metric,
+            "column": column,
+            "min_spread": rel,
+            "min_abs_spread": floor,
+        }
+        entries.append(Entry(LAST, token, rule.severity, params))
+    return entries
+
+
+def _scan(spec: Spec, t: Any, i: int) -> list[Any]:
+    p = spec.params
+    return [] if p["metric"] == ROW_COUNT else [metric_column(p["metric"], p["column"], t, f"anomaly_{i}")]
+
+
+def _read(spec: Spec, row: Mapping[str, Any], i: int) -> Found:
+    return Found(0, row["total"], facts={"value": metric_value(spec.params["metric"], row, f"anomaly_{i}")})
+
+
+def judge(spec: Spec, found: Found, history: History | None) -> Found:
+    """``found`` (today's value) scored against the history: failing 1/0, or not evaluated."""
+    p, value = spec.params, found.facts["value"]
+    if history is None:
+        return replace(found, not_evaluated=NO_HISTORY)
+    if value is None:
+        return replace(found, not_evaluated=f"no {p['watch']} value today (the table is empty)")
+    verdict = score(
+        history.series(spec.table, p["metric"], p["column"]),
+        history.run_date,
+        value,
+        min_history=p["min_history"],
+        sensitivity=p["sensitivity"],
+        direction=p["direction"],
+        seasonality=p["seasonality"],
+        min_spread=p["min_spread"],
+        min_abs_spread=p["min_abs_spread"],
+    )
+    if verdict.outcome == "not_evaluated":
+        return replace(found, not_evaluated=f"not enough history: {verdict.reason}")
+    facts = {**found.facts, "low": verdict.low, "high": verdict.high, "baseline": verdict.baseline}
+    facts |= {"days": verdict.days, "comparable": len(verdict.used), "run_date": history.run_date}
+    return replace(found, failing=int(verdict.outcome == "failed"), facts=facts)
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}" if abs(x) < 1 else f"{x:,.1f}"
+
+
+def _describe(result: Result, facts: dict[str, Any]) -> str:
+    if "low" not in facts:
+        return result.message
+    watch, direction = result.spec.params["watch"], result.spec.params["direction"]
+    where = f"{watch}[{result.spec.params['column']}]" if watch == "null_rate" else watch
+    state = "outside" if result.failing else "within"
+    return (
+        f"{where} on {facts['run_date']} is {_num(facts['value'])}, {state} the expected band "
+        f"{_num(facts['low'])}..{_num(facts['high'])} (baseline {_num(facts['baseline'])} from "
+        f"{facts['comparable']} comparable of {facts['days']} days of history; direction {direction})"
+    )
+
+
+KIND = CheckKind(
+    name="anomaly",
+    summary="checks.anomalies: volume, null rate or freshness lag within the band of its own history",
+    plan=_plan,
+    describe=_describe,
+    check_keys=("anomalies",),
+    parse_check=_parse_check,
+    scan=_scan,
+    read_scan=_read,
+    judge=judge,
+    needs=lambda spec: [(None, (spec.params["column"],))] if spec.params["column"] else [],
+    aggregate=True,
+    no_gx="an anomaly compares with the metrics history, which only the SQL engine records",
+)
