@@ -42,6 +42,7 @@ def test_defaults(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) ->
         "warn": "report",
         "raw_bucket": "None",
         "cases": str(pytester.path / "testdata" / "cases"),
+        "scenarios": str(pytester.path / "testdata" / "scenarios"),
         "rows": "300",
         "seed": "7",
         "defects": "0.05",

@@ -18,9 +18,12 @@ from etlq.errors import PYTEST_OPTIONS, EtlqError, renamed_options
 from etlq.golden.cases import GoldenCase, load_cases
 from etlq.pytest_plugin.checks import CHECK_FIXTURE, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY
+from etlq.scenarios import Scenario, load_scenarios
+from etlq.scenarios.runner import ORACLES
 
 CONTRACT_FIXTURE = "etlq_contract"
 CASE_FIXTURE = "etlq_golden_case"
+SCENARIO_FIXTURE = "etlq_scenario_oracle"
 SELECT_MARKER = "etlq_select"
 CASES_KEY = pytest.StashKey[list[GoldenCase]]()
 
@@ -43,10 +46,27 @@ def _case_params(config: pytest.Config) -> list[tuple[str, Any, tuple[Any, ...]]
     return [(case.id, case, (pytest.mark.transformation,)) for case in config.stash[CASES_KEY]]
 
 
+SCENARIOS_KEY = pytest.StashKey[list[Scenario]]()
+
+
+def _scenario_params(config: pytest.Config) -> list[tuple[str, Any, tuple[Any, ...]]]:
+    """One item per scenario and oracle (``<scenario>::<oracle>``); a scenario's items share a
+    worker, which runs the scenario once."""
+    if SCENARIOS_KEY not in config.stash:
+        folder = config.stash[CONFIG_KEY].scenarios
+        config.stash[SCENARIOS_KEY] = load_scenarios(folder) if folder.is_dir() else []
+    return [
+        (f"{s.name}::{oracle}", (s, oracle), (pytest.mark.scenario, pytest.mark.xdist_group(f"scn:{s.name}")))
+        for s in config.stash[SCENARIOS_KEY]
+        for oracle in ORACLES
+    ]
+
+
 SOURCES: dict[str, Callable[[pytest.Config], list[tuple[str, Any, tuple[Any, ...]]]]] = {
     CHECK_FIXTURE: _check_params,
     CONTRACT_FIXTURE: _contract_params,
     CASE_FIXTURE: _case_params,
+    SCENARIO_FIXTURE: _scenario_params,
 }
 
 

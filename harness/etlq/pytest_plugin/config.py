@@ -48,6 +48,11 @@ SETTINGS: tuple[tuple[str, str, str | None], ...] = (
         None,
     ),
     ("cases", "folder of golden transformation cases", "testdata/cases"),
+    (
+        "scenarios",
+        "folder of scenarios (deliveries across run dates), with scenarios.yml",
+        "testdata/scenarios",
+    ),
     ("rows", "local mode: generated rows per source", "300"),
     ("seed", "local mode: datagen seed", "7"),
     ("defects", "planted-defect suite: fraction of generated rows that carry a defect", "0.05"),
@@ -71,6 +76,7 @@ class EtlqConfig:
     warn: WarnPolicy
     raw_bucket: str | None
     cases: Path
+    scenarios: Path
     rows: int
     seed: int
     defects: float
@@ -153,6 +159,7 @@ def read_config(config: pytest.Config) -> EtlqConfig:
         warn=_choice("warn", raw["warn"][0] or "report", WARN_POLICIES),
         raw_bucket=raw["raw-bucket"][0] or os.environ.get("ETLQ_RAW_BUCKET"),
         cases=_path(raw["cases"], "testdata/cases"),
+        scenarios=_path(raw["scenarios"], "testdata/scenarios"),
         rows=_int("rows", raw["rows"][0]),
         seed=_int("seed", raw["seed"][0]),
         defects=_fraction("defects", raw["defects"][0]),

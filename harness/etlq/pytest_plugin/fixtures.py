@@ -25,6 +25,8 @@ from etlq.pipeline import Found, Pipeline, find_pipeline, missing
 from etlq.pytest_plugin.allure_labels import label_case, label_contract
 from etlq.pytest_plugin.checks import CheckUnderTest, Plan, TableResults, selected_specs, session_plan
 from etlq.pytest_plugin.config import CONFIG_KEY, EtlqConfig
+from etlq.scenarios.loader import load_settings
+from etlq.scenarios.runner import ScenarioRun, load_expectations, run_scenario
 from etlq.warehouse import Warehouse, deployed_warehouse
 
 
@@ -208,3 +210,40 @@ def etlq_golden_case(request: pytest.FixtureRequest) -> GoldenCase:
     case: GoldenCase = request.param
     label_case(case.id, case.transform, case.name, case.path)
     return case
+
+
+@pytest.fixture(scope="session")
+def etlq_scenario_runs() -> dict[str, ScenarioRun]:
+    """Scenario runs of this worker by scenario name, each run once on first use."""
+    return {}
+
+
+@pytest.fixture
+def etlq_scenario_oracle(
+    request: pytest.FixtureRequest, etlq_config: EtlqConfig, etlq_scenario_runs: dict[str, ScenarioRun]
+) -> tuple[ScenarioRun, str]:
+    """The scenario this item stands for, run through the pipeline under test (once per worker),
+    and the oracle the item judges (id ``<scenario>::<oracle>``). Skips in deployed mode: a
+    scenario writes its own deliveries and databases."""
+    scenario, oracle = request.param
+    label_case(f"{scenario.name}::{oracle}", "scenarios", scenario.name, scenario.path.parent)
+    if etlq_config.mode != "local":
+        pytest.skip(
+            "scenarios load their own deliveries through the pipeline into databases they create: "
+            "run them in local mode (--etlq-mode=local); a deployed database is only read"
+        )
+    if scenario.name not in etlq_scenario_runs:
+        pipeline: Pipeline = request.getfixturevalue("etlq_pipeline")
+        services: LocalServices = request.getfixturevalue("etlq_local_services")
+        settings = load_settings(etlq_config.scenarios)
+        with _setup(f"scenario {scenario.name}"):
+            etlq_scenario_runs[scenario.name] = run_scenario(
+                scenario,
+                settings,
+                pipeline,
+                request.getfixturevalue("etlq_contracts"),
+                services,
+                seed=etlq_config.seed,
+                expectations=load_expectations(settings),
+            )
+    return etlq_scenario_runs[scenario.name], oracle

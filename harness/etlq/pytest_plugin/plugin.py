@@ -14,6 +14,7 @@ MARKERS: tuple[str, ...] = (
     "drift: schema drift against the contracts",
     "completeness: row counts, freshness, reconciliation between layers",
     "transformation: golden transformation cases through the ETL's SQL",
+    "scenario: deliveries across run dates through the pipeline, judged by the generic oracles",
     "quality: contract checks on table contents",
     "slow: takes more than a few seconds",
     "etlq_select(*globs, exclude=''): narrow a test's etlq_check / etlq_contract / etlq_golden_case "
