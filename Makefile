@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 ALLURE := .tools/node_modules/.bin/allure
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo test unit smoke regression robot libdoc lint report allure bench clean
+.PHONY: setup demo test unit smoke regression scenarios defects robot libdoc lint report allure bench clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,14 @@ smoke: setup
 # Nightly: every contract check, reconciliation, golden cases, planted defects; local environment.
 regression: setup
 	$(BIN)/python -m pytest suites -m regression -n $(PYTEST_WORKERS) -p no:cacheprovider --etlq-mode=local $(ARGS)
+
+# Deliveries across run dates through the pipeline, judged by the generic oracles (docs/scenarios.md).
+scenarios: setup
+	$(BIN)/python -m pytest suites -m scenario -n $(PYTEST_WORKERS) -p no:cacheprovider --etlq-mode=local $(ARGS)
+
+# The defect catalog (testdata/scenarios/defects.yml): caught or missed, and by which oracle.
+defects: setup
+	$(BIN)/etlq scenario --defects $(ARGS)
 
 robot: setup libdoc
 	$(BIN)/python -m robot --outputdir reports/robot --listener allure_robotframework:reports/allure-results robot/

@@ -35,6 +35,15 @@ No Schema Drift At All
     [Tags]    drift
     Breaking Drift Count Should Be    0
 
+Scenarios Across Deliveries Pass
+    [Tags]    scenario    robot:continue-on-failure
+    ${local}=    Warehouse Is Local
+    Skip If    not ${local}    scenarios write their own deliveries and databases: local mode only
+    @{names}=    Get Scenarios
+    FOR    ${name}    IN    @{names}
+        Scenario Should Pass    ${name}
+    END
+
 A Rerun Of The Run Date Changes Nothing
     [Tags]    completeness
     ${local}=    Warehouse Is Local

@@ -136,6 +136,12 @@ def test_misuse_is_a_keyword_error_not_an_assertion(lib: EtlqLibrary) -> None:
         KeywordError, match="^Run ETL For Date needs a local warehouse: use Set Up Local Warehouse first$"
     ):
         lib.run_etl_for_date()
+    with pytest.raises(
+        KeywordError, match="^Scenario Should Pass needs a local warehouse: use Set Up Local Warehouse first$"
+    ):
+        lib.scenario_should_pass("orders_across_days")
+    with pytest.raises(KeywordError, match="^unknown oracle 'speed': use one of runs, nothing_lost"):
+        lib.scenario_should_pass("orders_across_days", oracle="speed")
 
 
 def test_not_connected(tmp_path: Path) -> None:

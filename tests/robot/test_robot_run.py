@@ -79,7 +79,7 @@ def test_libdoc_documents_every_keyword_with_an_example(tmp_path: Path) -> None:
     ]
     assert without_example == [], f"keywords whose doc has no example row: {without_example}"
     assertions = [kw for kw in spec.keywords if "Should" in kw.name]
-    assert len(assertions) == 8 and len(names) == 17
+    assert len(assertions) == 9 and len(names) == 19
     assert all(kw.args.argument_names[-1] == "message" for kw in assertions)
 
 

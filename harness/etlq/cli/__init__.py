@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "publish",
     "report",
     "mutate",
+    "scenario",
     "history",
 )
 

@@ -59,6 +59,7 @@ class ConnectionKeywords:
         contracts = list(self._state.contracts().values())
         try:
             services = self._state.stack.enter_context(local_services())
+            self._state.services = services
             found = find_pipeline()
             warehouse = loaded_warehouse(services, contracts, day, found, rows=int(rows), seed=int(seed))
             self._state.warehouse = self._state.stack.enter_context(warehouse)

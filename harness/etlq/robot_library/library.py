@@ -9,11 +9,14 @@ from etlq.robot_library.connection import ConnectionKeywords
 from etlq.robot_library.drift import DriftKeywords
 from etlq.robot_library.etl import EtlKeywords
 from etlq.robot_library.reconcile import ReconcileKeywords
+from etlq.robot_library.scenarios import ScenarioKeywords
 from etlq.robot_library.state import LibraryState
 
 
-class EtlqLibrary(ConnectionKeywords, EtlKeywords, CheckKeywords, ReconcileKeywords, DriftKeywords):
-    """Keywords over etlq: the warehouse, the ETL, contract checks, reconciliation, drift.
+class EtlqLibrary(
+    ConnectionKeywords, EtlKeywords, CheckKeywords, ReconcileKeywords, DriftKeywords, ScenarioKeywords
+):
+    """Keywords over etlq: the warehouse, the ETL, contract checks, reconciliation, drift, scenarios.
 
     Rules come from the YAML contracts (``contracts=`` at import, default
     ``testdata/contracts``); a check is named by its id, ``<schema>.<table>::<kind>[<column>]``,

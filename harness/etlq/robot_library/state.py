@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etlq.contracts import Contract, load_contracts
+from etlq.local import LocalServices
+from etlq.scenarios.runner import ScenarioRun
 from etlq.warehouse import Warehouse
 
 
@@ -30,6 +32,8 @@ class LibraryState:
     contracts_path: Path
     sample_limit: int = 20
     warehouse: Warehouse | None = None
+    services: LocalServices | None = None  # the local servers of Set Up Local Warehouse
+    scenario_runs: dict[str, ScenarioRun] = field(default_factory=dict)
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _contracts: dict[str, Contract] | None = None
 
@@ -66,6 +70,8 @@ class LibraryState:
         self.stack.close()
         self.stack = contextlib.ExitStack()
         self.warehouse = None
+        self.services = None
+        self.scenario_runs = {}
 
 
 def as_date(value: str | dt.date | None, default: dt.date) -> dt.date:

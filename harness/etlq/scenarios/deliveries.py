@@ -169,6 +169,7 @@ class Builder:
     ) -> None:
         source, roles = args["source"], self._roles(args["source"])
         assert roles.time is not None
+        columns = list(roles.vary if revert else args.get("columns") or roles.vary)
         earlier = self._rows(source, delivery, earlier_only=True)
         keys = self._entities(source, earlier, args["count"], rng, "update")
         for key in keys:
@@ -179,10 +180,10 @@ class Builder:
                 before = next(r for r in reversed(history) if any(r[c] != row[c] for c in roles.vary))
                 row.update({c: before[c] for c in roles.vary})
             else:
-                row.update({c: self._other(source, c, row[c], rng, delivery) for c in roles.vary})
+                row.update({c: self._other(source, c, row[c], rng, delivery) for c in columns})
             delivery.sources[source].rows.append(row)
         delivery.changes.append(
-            _entry("revert" if revert else "update", source, keys, [roles.time, *roles.vary])
+            _entry("revert" if revert else "update", source, keys, [roles.time, *columns])
         )
 
     def _revert(self, delivery: Delivery, rng: random.Random, args: Mapping[str, Any]) -> None:

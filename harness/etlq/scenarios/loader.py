@@ -16,7 +16,8 @@ from etlq.errors import EtlqError
 # arguments each takes besides ``source`` (a raw source named in scenarios.yml) and ``count``
 # (how many entities; default 1). See docs/scenarios.md.
 CHANGES: Mapping[str, frozenset[str]] = {
-    "update": frozenset(),  # a later row for entities delivered earlier, ``vary`` columns changed
+    # a later row for entities delivered earlier, ``vary`` columns (or only ``columns``) changed
+    "update": frozenset({"columns"}),
     "revert": frozenset(),  # a later row whose ``vary`` columns go back to the version before
     "late": frozenset({"for"}),  # a row dated before the entity's first, for entities of ``for``
     "move": frozenset({"to"}),  # a later row with the ``day`` column moved to ``to``
@@ -176,6 +177,8 @@ def _change(where: str, raw: object) -> tuple[str, Mapping[str, Any]]:
     count = args.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise EtlqError(f"{where}: {kind}: count must be a positive whole number, got {count!r}")
+    if not isinstance(args.get("columns", []), list):
+        raise EtlqError(f"{where}: {kind}: columns is a list of column names")
     if not isinstance(args.get("where", {}), dict):
         raise EtlqError(f"{where}: {kind}: where is a mapping of column -> value")
     for key in ("for", "to"):

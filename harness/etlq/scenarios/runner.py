@@ -3,6 +3,7 @@
 Every step runs the whole pipeline (``Pipeline.run``, no quality gate: scenarios test the
 transforms, the gate has its own suites) for its run date in one database, then:
 
+- ``runs``: the pipeline runs the step without an error;
 - ``nothing_lost``: every delivered record is staged or quarantined for its run date;
 - ``idempotent``: running the step again changes no row of any table (a ``rerun`` or an identical
   ``redeliver`` step is judged the same way);
@@ -36,6 +37,7 @@ from etlq.scenarios.oracles import Snapshot, expected_rows, same, snapshot
 from etlq.verdicts import Verdict, failed, passed, skipped
 
 ORACLES = (
+    "runs",
     "nothing_lost",
     "idempotent",
     "expected",
@@ -74,7 +76,11 @@ class ScenarioRun:
         if not found or all(v.outcome == "skipped" for _, v in found):
             reason = found[0][1].message if found else "no step checks it"
             return skipped(f"{self.scenario.name}: {oracle}: {reason}")
-        return passed(f"{self.scenario.name}: {oracle}: {len(found)} step(s) passed")
+        done = sum(v.outcome == "passed" for _, v in found)
+        rest = len(found) - done
+        return passed(
+            f"{self.scenario.name}: {oracle}: {done} step(s) passed" + (f", {rest} skipped" if rest else "")
+        )
 
 
 def load_expectations(settings: Settings) -> Expectations | None:
@@ -141,6 +147,9 @@ def run_scenario(
             run_pipeline(pipeline, url, day, raw_bucket=lab.bucket, options=options)
         except PipelineFailed as exc:
             return f"the pipeline failed on {day}: {exc}"
+        except Exception as exc:  # not one of its deliberate errors: a crash is a finding too
+            first = (str(exc).splitlines() or [""])[0]
+            return f"the pipeline crashed on {day}: {type(exc).__name__}: {first}"
         return None
 
     try:
@@ -164,8 +173,8 @@ def run_scenario(
             result.steps.append(record)
             before = snapshot(url, tables, settings.volatile) if step.operation else None
             error = run(url, day)
+            record.verdicts["runs"] = failed(error) if error else passed(f"{day}: every job ran")
             if error:
-                record.verdicts["nothing_lost"] = failed(error)
                 break
             after = snapshot(url, tables, settings.volatile)
             if before is not None:  # a rerun or identical redelivery must change nothing
@@ -174,7 +183,7 @@ def run_scenario(
             record.verdicts["nothing_lost"] = _nothing_lost(pipeline, url, delivery, contracts)
             error = run(url, day)
             if error:
-                record.verdicts["idempotent"] = failed(error)
+                record.verdicts["runs"] = failed(f"running the step again: {error}")
                 break
             record.verdicts["idempotent"] = same(
                 "running the step again changed rows", after, snapshot(url, tables, settings.volatile)
