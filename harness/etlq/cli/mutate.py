@@ -66,6 +66,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--contracts", type=Path, default=Path("testdata/contracts"), help="contracts folder")
     parser.add_argument("--cases", type=Path, default=Path("testdata/cases"), help="golden cases folder")
     parser.add_argument(
+        "--scenarios",
+        type=Path,
+        default=Path("testdata/scenarios"),
+        help="scenarios folder (killer of last resort; skipped when absent)",
+    )
+    parser.add_argument(
         "--equivalent",
         type=Path,
         default=Path(EQUIVALENT_FILE),
@@ -108,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     if not contracts:
         raise EtlqError(f"{args.contracts}: no contract files (*.yml) found", "pass --contracts DIR")
     cases = load_cases(args.cases) if args.cases.exists() else []
-    killers = default_killers(cases, contracts)
+    scenarios = args.scenarios if (args.scenarios / "scenarios.yml").is_file() else None
+    killers = default_killers(cases, contracts, scenarios)
     timeout_ms = round(args.timeout * 1000)
     with local_services() as services:
         bench = runner.build_bench(services, pipeline, contracts, RUN_DATES, args.rows, args.seed)

@@ -2,9 +2,10 @@
 
 A killer looks at the pipeline with some statements replaced (``options``) in a fresh copy of a
 template database and returns what failed (one line per failure; empty: nothing noticed).
-Killers here: every golden case of the mutated stage (``GoldenKiller``), and the contracts'
-checks over a warehouse loaded by the mutated pipeline (``WarehouseKiller``). A scenario suite
-is added the same way: an object with ``name``, ``sees(stage)`` and ``run(lab, options)``.
+Killers here: every golden case of the mutated stage (``GoldenKiller``), the contracts' checks
+over a warehouse loaded by the mutated pipeline (``WarehouseKiller``), and the scenarios
+(``ScenarioKiller``). Another suite is added the same way: an object with ``name``,
+``sees(stage)`` and ``run(lab, options)``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from etlq.contracts import Contract
@@ -97,7 +99,54 @@ class WarehouseKiller:
         ]
 
 
-def default_killers(pipeline_cases: Sequence[GoldenCase], contracts: Sequence[Contract]) -> list[Killer]:
-    """Golden cases first (small, quick), then the warehouse checks."""
+@dataclass(frozen=True)
+class ScenarioKiller:
+    """The scenarios (deliveries across run dates, etlq.scenarios) run with the mutant: any oracle
+    that fails kills it. Slowest of the killers, so it runs last; it stops at the first scenario
+    with a failure."""
+
+    root: Path
+    contracts: Sequence[Contract]
+    name: str = "scenarios"
+
+    def sees(self, stage: str) -> bool:
+        return True
+
+    def run(self, lab: Lab, pipeline: Pipeline, options: Mapping[str, Any]) -> list[str]:
+        from etlq.scenarios import load_scenarios
+        from etlq.scenarios.loader import load_settings
+        from etlq.scenarios.runner import ORACLES, load_expectations, run_scenario
+
+        settings = load_settings(self.root)
+        expectations = load_expectations(settings)
+        services = getattr(lab, "services")  # noqa: B009 - WorkerLab's servers (Lab protocol: no services)
+        timeout = getattr(lab, "timeout_ms", None)
+        for scenario in load_scenarios(self.root):
+            run = run_scenario(
+                scenario,
+                settings,
+                pipeline,
+                self.contracts,
+                services,
+                options=options,
+                expectations=expectations,
+                statement_timeout_ms=timeout,
+            )
+            failed = []
+            for oracle in ORACLES:
+                verdict = run.verdict(oracle)
+                if verdict.outcome == "failed":
+                    lines = verdict.message.splitlines()  # the first names the oracle, the second the step
+                    failed.append(f"{scenario.name}::{oracle}: {lines[1] if len(lines) > 1 else lines[0]}")
+            if failed:
+                return failed
+        return []
+
+
+def default_killers(
+    pipeline_cases: Sequence[GoldenCase], contracts: Sequence[Contract], scenarios: Path | None = None
+) -> list[Killer]:
+    """Golden cases first (small, quick), then the warehouse checks, then the scenarios."""
     golden: list[Killer] = [GoldenKiller(case) for case in pipeline_cases]
-    return [*golden, WarehouseKiller(contracts)]
+    tail: list[Killer] = [ScenarioKiller(scenarios, contracts)] if scenarios is not None else []
+    return [*golden, WarehouseKiller(contracts), *tail]

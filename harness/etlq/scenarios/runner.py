@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -103,18 +104,21 @@ def load_expectations(settings: Settings) -> Expectations | None:
 class _Lab:
     """The scenario's bucket and databases on this worker's local services."""
 
-    def __init__(self, services: LocalServices, label: str) -> None:
+    def __init__(self, services: LocalServices, label: str, timeout_ms: int | None = None) -> None:
         self.services = services
         self.s3 = aws.client("s3", services.aws_endpoint)
         self.bucket = f"etlq-scn-{uuid.uuid4().hex[:10]}"
         self.s3.create_bucket(Bucket=self.bucket)
-        self.label = label
+        self.label, self.timeout_ms = label, timeout_ms
         self.databases: list[str] = []
 
     def database(self, pipeline: Pipeline) -> str:
+        """A new database with the pipeline's DDL; with a timeout, every statement on it is bounded."""
         name, url = self.services.new_database(self.label)
         self.databases.append(name)
         pipeline.prepare(url)
+        if self.timeout_ms:
+            url += "?options=" + urllib.parse.quote(f"-c statement_timeout={self.timeout_ms}")
         return url
 
     def close(self) -> None:
@@ -132,13 +136,14 @@ def run_scenario(
     options: Mapping[str, Any] | None = None,
     seed: int = 0,
     expectations: Expectations | None = None,
+    statement_timeout_ms: int | None = None,
 ) -> ScenarioRun:
     """Run every step of ``scenario`` with ``pipeline`` (``options`` passed to each run, e.g.
     ``{"sql": {...}}`` for a defect or a mutant) and judge it."""
     tables = sorted(c.table for c in contracts)
     later = sorted(c.table for c in contracts if not c.raw_source)
     result = ScenarioRun(scenario)
-    lab = _Lab(services, "scenario")
+    lab = _Lab(services, "scenario", statement_timeout_ms)
     builder = Builder(scenario, settings, contracts, pipeline, seed)
     by_step: dict[int, Delivery] = {}
 
