@@ -46,7 +46,7 @@ def test_a_defect_is_caught_and_named(tmp_path: Path) -> None:
         "defects:\n"
         "  - id: cancelled_orders_counted\n"
         "    statement: gold.upsert_daily_revenue\n"
-        "    edits: [{find: \"count(*) FILTER (WHERE f.status <> 'CANCELLED')\", replace: \"count(*)\"}]\n"
+        '    edits: [{find: "count(*) FILTER (WHERE f.status <> \'CANCELLED\')", replace: "count(*)"}]\n'
         "    scenarios: [orders_across_days]\n"
         "    caught_by: [expected]\n"
     )
