@@ -33,12 +33,14 @@ OPTIONAL_MODULES = (
 )
 # the modules that are an extra's entry (they guard themselves); everything else in etlq is core
 GUARDED = ("etlq.checks.gx", "etlq.datagen", "etlq.robot_library")
-ABSENT = f"import sys\nfor _name in {OPTIONAL_MODULES!r}:\n    sys.modules[_name] = None\n"
 
 
-def _without_extras(code: str, *argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def _without_extras(
+    code: str, *argv: str, cwd: Path = ROOT, absent: tuple[str, ...] = OPTIONAL_MODULES
+) -> subprocess.CompletedProcess[str]:
+    hide = f"import sys\nfor _name in {absent!r}:\n    sys.modules[_name] = None\n"
     return subprocess.run(
-        [sys.executable, "-c", ABSENT + textwrap.dedent(code), *argv],
+        [sys.executable, "-c", hide + textwrap.dedent(code), *argv],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -170,3 +172,17 @@ def test_constraints_pin_every_dependency_of_both_distributions() -> None:
         wanted |= {_name(r) for r in [*project["dependencies"], *(r for extra in extras for r in extra)]}
     wanted -= {"etlq"}  # the extras that name other extras of etlq itself
     assert sorted(wanted - set(pins)) == []
+
+
+def test_generating_to_s3_with_datagen_but_not_aws_names_the_aws_extra(tmp_path: Path) -> None:
+    # as in a user's venv without this repository's ETL (its distribution needs boto3 itself)
+    no_pipeline = "import etlq.pipeline\netlq.pipeline.entry_points = lambda group: []\n"
+    ran = _without_extras(
+        no_pipeline + "from etlq.cli import main\nsys.exit(main(sys.argv[1:]))",
+        *("generate", "--rows", "5", "--out", "s3://etlq-raw/landing"),
+        *("--contracts", str(ROOT / "testdata" / "contracts")),
+        cwd=tmp_path,
+        absent=("boto3", "botocore", "s3transfer"),
+    )
+    line = "etlq generate (the AWS s3 client): needs the 'aws' extra: pip install 'etlq[aws]'"
+    assert (ran.returncode, ran.stderr) == (2, f"etlq: error: {line}\n"), ran.stdout[-2000:]
