@@ -21,6 +21,7 @@ from sqlalchemy import create_engine
 from etlq import aws
 from etlq.contracts import Contract
 from etlq.env import postgres
+from etlq.extras import require_extra
 from etlq.pipeline import Found, Pipeline, require, run_pipeline
 from etlq.warehouse import Warehouse, worker_id
 
@@ -42,10 +43,10 @@ def local_services() -> Iterator[LocalServices]:
 
     boto3 is pointed at moto through the environment while they run, as ``etlq env up`` does.
     """
-    from moto.server import ThreadedMotoServer
+    server_module = require_extra("moto.server", "local", "the local moto server")
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"

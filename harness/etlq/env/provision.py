@@ -9,7 +9,6 @@ import json
 import os
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy.engine import make_url
 
 from etlq import aws
@@ -43,7 +42,7 @@ def provision(endpoint: str | None, database_url: str) -> dict[str, str]:
     """Create the raw bucket, the ``etlq/db`` secret and the ``etlq-alerts`` topic (if absent)."""
     try:
         return _provision(endpoint, database_url)
-    except (BotoCoreError, ClientError) as exc:
+    except aws.errors() as exc:
         raise ConnectionFailed(
             f"cannot provision AWS resources at {endpoint or 'AWS'}: {exc}",
             "check the moto server log in .etlq/moto.log",
@@ -56,15 +55,15 @@ def _provision(endpoint: str | None, database_url: str) -> dict[str, str]:
     s3 = aws.client("s3", endpoint)
     try:
         s3.create_bucket(Bucket=bucket)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+    except aws.client_error() as exc:
+        if aws.error_code(exc) != "BucketAlreadyOwnedByYou":
             raise
     secrets = aws.client("secretsmanager", endpoint)
     secret = json.dumps(rds_secret(database_url))
     try:
         secrets.create_secret(Name=DB_SECRET_ID, SecretString=secret)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ResourceExistsException":
+    except aws.client_error() as exc:
+        if aws.error_code(exc) != "ResourceExistsException":
             raise
         secrets.put_secret_value(SecretId=DB_SECRET_ID, SecretString=secret)
     topic_arn = aws.client("sns", endpoint).create_topic(Name=ALERTS_TOPIC)["TopicArn"]

@@ -22,6 +22,7 @@ from etlq.env import databases, moto, postgres
 from etlq.env.install import server_uid
 from etlq.env.provision import provision
 from etlq.errors import EtlqError
+from etlq.extras import ensure_extra
 
 STATE_DIR = ".etlq"
 STATE_FILE = "env.json"
@@ -183,6 +184,10 @@ def up(project_dir: Path) -> tuple[State, bool]:
     old = read_state(path)
     if old and _postgres_running(old) and _moto_running(old):
         return old, True
+    # the 'local' extra, before anything starts: provisioning talks to the endpoint through boto3
+    ensure_extra("boto3", "local", "the local environment")
+    if not os.environ.get("ETLQ_AWS_ENDPOINT_URL"):
+        ensure_extra("moto.server", "local", "the local moto server")
     started_server: postgres.PostgresServer | None = None
     started_moto: int | None = None
     try:  # nothing half-up: on error stop what this call started, write no state

@@ -54,13 +54,11 @@ def resolve_key(secret_id: str | None = None) -> bytes:
 
 
 def _secret(secret_id: str) -> str:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    boto3 = aws.boto3("--mask-secret-id (a Secrets Manager secret)")
     try:
-        secrets = boto3.client("secretsmanager", config=aws.CONFIG)
+        secrets = boto3.client("secretsmanager", config=aws.config())
         text = secrets.get_secret_value(SecretId=secret_id)["SecretString"]
-    except (BotoCoreError, ClientError) as exc:
+    except aws.errors() as exc:
         raise EtlqError(
             f"cannot read masking key secret {secret_id!r}: {exc}", "check the secret id and AWS credentials"
         ) from None

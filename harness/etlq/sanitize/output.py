@@ -96,7 +96,7 @@ def table_file(out: Path, ref: TableRef) -> Path:
 
 def write_csv(path: Path, info: TableInfo, lines: Iterator[bytes]) -> None:
     """CSV with a header (NULL = empty field, empty text = ``""``), renamed into place when complete."""
-    from etlq.datagen.defects import csv_field  # the same quoting as generated raw files
+    from etlq.export.files import csv_field  # the same quoting as generated raw files
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
