@@ -67,6 +67,41 @@ def test_unparseable_records_are_quarantined(
     )
 
 
+def test_quarantine_holds_exactly_the_planted_rows_with_their_reasons(
+    etlq_defect_warehouse: Warehouse, etlq_pipeline: Pipeline
+) -> None:
+    """No more, no fewer: every quarantined record is a planted one, with a reason code of the
+    rule it was planted for (Pipeline.quarantine_rules)."""
+    planted = {
+        (_uri(etlq_defect_warehouse, d), d["line"]): d for d in _defects(etlq_defect_warehouse, "quarantine")
+    }
+    rules = etlq_pipeline.quarantine_rules()
+    records = etlq_pipeline.quarantined_records(etlq_defect_warehouse.url, etlq_defect_warehouse.run_date)
+    extra = [r for r in records if (r["file"], r["line"]) not in planted]
+    wrong = [
+        (r, planted[(r["file"], r["line"])])
+        for r in records
+        if (r["file"], r["line"]) in planted
+        and r["reason"] not in rules.get(planted[(r["file"], r["line"])]["rule"], ())
+    ]
+    assert not extra, f"{len(extra)} record(s) quarantined that are not planted defects:\n" + "\n".join(
+        f"  {r['file']}:{r['line']} {r['reason']}" for r in extra[:20]
+    )
+    assert not wrong, f"{len(wrong)} record(s) quarantined for another reason than planted:\n" + "\n".join(
+        f"  {r['file']}:{r['line']} {r['reason']} (planted {d['kind']}: {rules.get(d['rule'])})"
+        for r, d in wrong[:20]
+    )
+
+
+def test_clean_data_quarantines_nothing(etlq_warehouse: Warehouse, etlq_pipeline: Pipeline) -> None:
+    if etlq_warehouse.mode != "local":
+        pytest.skip("only generated data is known to be clean: run with --etlq-mode=local")
+    records = etlq_pipeline.quarantined_records(etlq_warehouse.url, etlq_warehouse.run_date)
+    assert not records, f"{len(records)} clean record(s) quarantined:\n" + "\n".join(
+        f"  {r['file']}:{r['line']} {r['reason']}" for r in records[:20]
+    )
+
+
 def test_rule_breaking_rows_fail_their_check(
     etlq_defect_warehouse: Warehouse, etlq_contracts: list[Contract]
 ) -> None:

@@ -87,17 +87,32 @@ def expected(deliveries: Any) -> dict[str, list[dict[str, Any]]]:
     by_customer: dict[int, list[tuple[dt.datetime, dict[str, str]]]] = defaultdict(list)
     for (customer_id, at), row in points.items():
         by_customer[customer_id].append((at, row))
-    dims = []
+    dims, versions = [], []
     for customer_id, history in by_customer.items():
         history.sort(key=lambda item: item[0])
-        attrs = [_attributes(row) for _, row in history]
-        start = len(attrs) - 1
-        while start > 0 and attrs[start - 1] == attrs[-1]:
-            start -= 1
-        dims.append({"customer_id": customer_id, **attrs[-1], "valid_from": history[start][0]})
+        # SCD2: a point opens a version when its attributes differ from the point before it
+        opened = [
+            (at, _attributes(row))
+            for i, (at, row) in enumerate(history)
+            if i == 0 or _attributes(row) != _attributes(history[i - 1][1])
+        ]
+        for i, (at, attrs) in enumerate(opened):
+            valid_to = opened[i + 1][0] if i + 1 < len(opened) else None
+            versions.append(
+                {
+                    "customer_id": customer_id,
+                    **attrs,
+                    "valid_from": at,
+                    "valid_to": valid_to,
+                    "is_current": valid_to is None,
+                }
+            )
+        at, attrs = opened[-1]
+        dims.append({"customer_id": customer_id, **attrs, "valid_from": at})
 
     return {
         "silver.orders": orders,
+        "silver.customers": versions,
         "gold.fact_orders": facts,
         "gold.daily_revenue": daily,
         "gold.dim_fx": [{"as_of_date": d, "currency": c, "rate_to_usd": r} for (d, c), r in fx.items()],

@@ -31,7 +31,12 @@ def test_shipped_scenarios_load() -> None:
     }
     assert orders.steps[0].changes == ()
     assert orders.steps[2].empty and not orders.steps[2].changes
-    assert [(s.operation, s.target) for s in orders.steps[3:]] == [("rerun", 1), ("redeliver", 2)]
+    assert [(s.operation, s.target) for s in orders.steps[3:]] == [
+        ("rerun", 1),
+        ("redeliver", 2),
+        ("redeliver", 1),
+    ]
+    assert dict(orders.steps[5].changes)["correct"] == {"source": "orders", "count": 2}
     assert orders.promises == {"idempotent", "incremental_equals_rebuild", "order_independent"}
     assert [s.number for s in orders.deliveries] == [1, 2, 3]
 
@@ -86,6 +91,20 @@ def test_bad_settings_are_one_line(tmp_path: Path, settings: str, step: str, mes
         ("steps: [{deliver: 2024-01-01, changes: [{update: {count: 2}}]}]\n", "name the raw source"),
         ("steps: [{deliver: 2024-01-01}, {deliver: 2024-01-01}]\n", "was delivered at step 1"),
         ("steps: [{deliver: 2024-01-01, rows: 0}]\n", "rows must be a positive"),
+        ("steps: [{deliver: 2024-01-01, changes: [{correct: {source: o}}]}]\n", "correct: give for"),
+        (
+            "steps: [{deliver: 2024-01-01}, {redeliver: 1, changes: [{update: {source: o}}]}]\n",
+            "step 2: a redelivery corrects its own rows",
+        ),
+        (
+            "steps: [{deliver: 2024-01-01},\n"
+            "  {redeliver: 1, changes: [{correct: {source: o, for: 2024-01-01}}]}]\n",
+            "step 2: a redelivery corrects its own rows",
+        ),
+        (
+            "steps: [{deliver: 2024-01-01}, {rerun: 1, changes: []}]\n",
+            "rerun takes no rows or empty or changes",
+        ),
         ("steps: [{deliver: 2024-01-01, empty: true, changes: [{withhold: o}]}]\n", "empty delivery"),
     ],
 )

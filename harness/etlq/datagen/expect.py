@@ -24,6 +24,16 @@ from etlq.datagen.plan import SourcePlan, lineage
 
 QUARANTINE = "quarantine"
 LOAD = "load"
+# The quarantine rule (Pipeline.quarantine_rules) a defect kind is planted for when it is expected
+# in quarantine; the manifest names it, so the quarantine's reason codes can be checked exactly.
+RULE_OF_KIND = {
+    "null_required": "null_required",
+    "out_of_range": "staging_bounds",
+    "unknown_accepted": "unnormalized_value",
+    "malformed": "unparseable",
+    "over_length": "over_length",
+    "ragged_row": "ragged_row",
+}
 
 
 def check_id(

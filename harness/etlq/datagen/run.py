@@ -18,6 +18,7 @@ from typing import Any
 from etlq.contracts.model import Contract
 from etlq.datagen.blocks import Context
 from etlq.datagen.defects import Planted
+from etlq.datagen.expect import QUARANTINE, RULE_OF_KIND
 from etlq.datagen.plan import SourcePlan, build_plans
 from etlq.datagen.render import Format, Rendered, applicable, header, render_block
 from etlq.datagen.sinks import Output, ParquetWriter, Writer
@@ -205,6 +206,7 @@ def _entry(plan: SourcePlan, relative: str, line: int, planted: Planted) -> dict
         "kind": planted.kind,
         "column": planted.column,
         "expect": planted.expect,
+        **({"rule": RULE_OF_KIND[planted.kind]} if planted.expect == QUARANTINE else {}),
     }
 
 

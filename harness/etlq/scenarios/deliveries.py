@@ -123,6 +123,21 @@ class Builder:
         self._held = {}
         for kind, args in step.changes:
             getattr(self, f"_{kind}")(delivery, rng, args)
+        for name, roles in sorted(self.settings.sources.items()):  # every delivery carries edge rows
+            if roles.edges and name in delivery.sources and delivery.sources[name].rows:
+                self._edges(delivery, rng, {"source": name, "count": roles.edges, "where": roles.edge_where})
+        self.delivered.append(delivery)
+        return delivery
+
+    def redeliver(self, step: Step, earlier: Delivery) -> Delivery:
+        """``earlier``'s run date delivered again, its own rows corrected as ``step`` declares; it
+        replaces ``earlier`` (a rerun of a run date replaces that run date's staging)."""
+        rng = random.Random(_seed(self.scenario.name, step.number, self.seed))
+        sources = {n: Source(list(s.header), [dict(r) for r in s.rows]) for n, s in earlier.sources.items()}
+        delivery = Delivery(step.number, earlier.run_date, sources)
+        self.delivered = [d for d in self.delivered if d is not earlier]
+        for kind, args in step.changes:
+            getattr(self, f"_{kind}")(delivery, rng, args)
         self.delivered.append(delivery)
         return delivery
 
@@ -216,7 +231,7 @@ class Builder:
 
     def _correct(self, delivery: Delivery, rng: random.Random, args: Mapping[str, Any]) -> None:
         source, roles = args["source"], self._roles(args["source"])
-        rows = self._delivered_on(args["for"], source)
+        rows = self._delivered_on(args["for"], source) if "for" in args else delivery.sources[source].rows
         keys = set(self._entities(source, rows, args["count"], rng, "correct"))
         kept = [r for r in delivery.sources[source].rows if self._key(source, r) not in keys]
         fixed = [dict(r) for r in rows if self._key(source, r) in keys]
@@ -224,6 +239,16 @@ class Builder:
             row.update({c: self._other(source, c, row[c], rng, delivery) for c in roles.vary})
         delivery.sources[source].rows = kept + fixed
         delivery.changes.append(_entry("correct", source, sorted(keys), list(roles.vary)))
+
+    def _duplicate(self, delivery: Delivery, rng: random.Random, args: Mapping[str, Any]) -> None:
+        source, roles = args["source"], self._roles(args["source"])
+        rows = delivery.sources[source].rows
+        keys = self._entities(source, rows, args["count"], rng, "duplicate")
+        for key in keys:
+            row = dict(next(r for r in rows if self._key(source, r) == key))
+            row.update({c: self._other(source, c, row[c], rng, delivery) for c in roles.vary})
+            rows.append(row)  # a later line of the same delivery: it wins
+        delivery.changes.append(_entry("duplicate", source, keys, list(roles.vary)))
 
     def _withhold(self, delivery: Delivery, rng: random.Random, args: Mapping[str, Any]) -> None:
         source = args["source"]
@@ -252,8 +277,11 @@ class Builder:
             latest = self._history(source, self._rows(source, delivery), key)[-1]
             for row in (r for r in rows if self._key(source, r) == key):
                 row.update(values)
-                if roles.time:  # the edge row is the entity's latest: nothing supersedes it
-                    row[roles.time] = _later(latest[roles.time], rng)
+                if roles.time:  # the edge row is the entity's latest: nothing supersedes it; and its
+                    # time is written with an offset other than UTC (the same instant)
+                    row[roles.time] = (
+                        _instant(_later(latest[roles.time], rng)).astimezone(_OFFSET).isoformat()
+                    )
             delivery.edges.append(
                 {"source": source, "key": key, "key_columns": list(roles.key), "values": values}
             )
@@ -268,7 +296,10 @@ class Builder:
 
 # A text that stresses a column: CSV quoting (quote, comma, newline), multibyte characters, and
 # exactly the declared length; PostgreSQL counts characters, not bytes.
-_EDGE_TEXT = 'Ærø "Ønë", 漢字\nÅ ß'
+_EDGE_TEXT = 'Ærø "Ønë", O\'Brien 漢字\nÅ ß'
+
+
+_OFFSET = dt.timezone(dt.timedelta(hours=-3, minutes=-30))
 
 
 def edge_value(column: Any) -> str | None:

@@ -22,11 +22,17 @@ CHANGES: Mapping[str, frozenset[str]] = {
     "late": frozenset({"for"}),  # a row dated before the entity's first, for entities of ``for``
     "move": frozenset({"to"}),  # a later row with the ``day`` column moved to ``to``
     "correct": frozenset({"for"}),  # the rows delivered on ``for`` again, same key and time, values changed
+    # the same entity and time twice in this delivery, the ``vary`` values differing: the last wins
+    "duplicate": frozenset(),
     "withhold": frozenset(),  # this delivery's rows of entities held back to the next delivery
     # rows carrying the boundary values their staging contract allows (of entities whose ``where``
     # columns have those values)
     "edges": frozenset({"where"}),
 }
+# Arguments a change cannot do without (``correct`` in a redelivery corrects its own rows).
+REQUIRED: Mapping[str, tuple[str, ...]] = {"late": ("for",), "move": ("to",)}
+# What a redelivery of a run date may change: it corrects its own rows ("the day's file, fixed").
+REDELIVERY_CHANGES = ("correct", "duplicate")
 # Steps that act on earlier deliveries instead of making a new one; the value is a step number.
 OPERATIONS = ("rerun", "redeliver")
 PROMISES = ("idempotent", "order_independent", "incremental_equals_rebuild")
@@ -116,15 +122,26 @@ def _step(path: Path, number: int, raw: object, earlier: list[Step]) -> Step:
         raise EtlqError(f"{where}: give exactly one of deliver, {', '.join(OPERATIONS)}")
     if kinds[0] != "deliver":
         target = raw[kinds[0]]
-        if set(raw) != {kinds[0]}:
-            raise EtlqError(f"{where}: {kinds[0]} takes no changes or empty")
+        if set(raw) - {kinds[0], "changes"} or (kinds[0] == "rerun" and "changes" in raw):
+            raise EtlqError(
+                f"{where}: {kinds[0]} takes no rows or empty" + (" or changes" if kinds[0] == "rerun" else "")
+            )
         deliveries = {s.number for s in earlier if s.operation is None}
         if not isinstance(target, int) or isinstance(target, bool) or target not in deliveries:
             raise EtlqError(
                 f"{where}: {kinds[0]}: {target!r} is not an earlier delivery step",
                 f"use one of {sorted(deliveries)}" if deliveries else "deliver something first",
             )
-        return Step(number=number, operation=kinds[0], target=target)
+        changes = raw.get("changes") or []
+        if not isinstance(changes, list):
+            raise EtlqError(f"{where}: changes is a list of {{kind: {{args}}}} mappings")
+        parsed = tuple(_change(where, c) for c in changes)
+        if any(kind not in REDELIVERY_CHANGES or "for" in args for kind, args in parsed):
+            raise EtlqError(
+                f"{where}: a redelivery corrects its own rows",
+                f"use only {', '.join(REDELIVERY_CHANGES)} changes (no 'for'), or deliver a new run date",
+            )
+        return Step(number=number, operation=kinds[0], target=target, changes=parsed)
     run_date = _date(where, "deliver", raw["deliver"])
     for step in earlier:
         if step.run_date == run_date:
@@ -143,10 +160,13 @@ def _step(path: Path, number: int, raw: object, earlier: list[Step]) -> Step:
         raise EtlqError(f"{where}: changes is a list of {{kind: {{args}}}} mappings")
     if empty and changes:
         raise EtlqError(f"{where}: an empty delivery declares no changes")
+    parsed = tuple(_change(where, c) for c in changes)
+    if any(kind == "correct" and "for" not in args for kind, args in parsed):
+        raise EtlqError(f"{where}: correct: give for", "the run date whose rows it re-delivers corrected")
     return Step(
         number=number,
         run_date=run_date,
-        changes=tuple(_change(where, c) for c in changes),
+        changes=parsed,
         empty=empty,
         rows=rows,
     )
@@ -171,7 +191,7 @@ def _change(where: str, raw: object) -> tuple[str, Mapping[str, Any]]:
         raise EtlqError(
             f"{where}: {kind}: name the raw source it changes", f"write {{{kind}: {{source: NAME}}}}"
         )
-    missing = CHANGES[kind] & {"for", "to"} - set(args)
+    missing = {k for k in REQUIRED.get(kind, ()) if k not in args}
     if missing:
         raise EtlqError(f"{where}: {kind}: give {sorted(missing)[0]}", "write it as YYYY-MM-DD")
     count = args.get("count", 1)
@@ -204,6 +224,7 @@ NEEDS: Mapping[str, tuple[str, ...]] = {
     "late": ("time",),
     "move": ("time", "day"),
     "correct": ("vary",),
+    "duplicate": ("vary",),
     "withhold": (),
     "edges": (),
 }
@@ -217,6 +238,8 @@ class Roles:
     time: str | None = None  # when a row of the entity happened: later rows supersede earlier ones
     day: str | None = None  # the business day a row counts on (``move`` changes it)
     vary: tuple[str, ...] = ()  # columns an update may change
+    edges: int = 0  # entities of every delivery that carry the contract's boundary values
+    edge_where: Mapping[str, str] = field(default_factory=dict)  # ... chosen among rows like this
 
 
 @dataclass(frozen=True)
@@ -253,19 +276,29 @@ def load_settings(root: Path) -> Settings:
     sources = {}
     for name, raw in doc["sources"].items():
         roles = raw if isinstance(raw, dict) else {}
-        bad = set(roles) - {"key", "time", "day", "vary"}
+        bad = set(roles) - {"key", "time", "day", "vary", "edges"}
         key = roles.get("key")
         key = [key] if isinstance(key, str) else key
         if bad or not isinstance(key, list) or not key:
             raise EtlqError(
                 f"{path}: sources: {name}: " + (f"unknown role {sorted(bad)[0]!r}" if bad else "give key"),
-                "roles are key (columns), time, day (a column each) and vary (columns)",
+                "roles are key (columns), time, day (a column each), vary (columns) and edges",
+            )
+        edges = roles.get("edges", 0)
+        edges = edges if isinstance(edges, dict) else {"count": edges}
+        count, where = edges.get("count", 1), edges.get("where") or {}
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0 or not isinstance(where, dict):
+            raise EtlqError(
+                f"{path}: sources: {name}: edges: {edges!r}",
+                "write edges: N, or edges: {count: N, where: {COLUMN: VALUE}}",
             )
         sources[str(name)] = Roles(
             key=tuple(map(str, key)),
             time=roles.get("time"),
             day=roles.get("day"),
             vary=tuple(map(str, roles.get("vary") or ())),
+            edges=count,
+            edge_where={str(k): str(v) for k, v in where.items()},
         )
     rows = doc.get("rows", 40)
     if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
