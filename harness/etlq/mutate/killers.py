@@ -2,8 +2,9 @@
 
 A killer looks at the pipeline with some statements replaced (``options``) in a fresh copy of a
 template database and returns what failed (one line per failure; empty: nothing noticed).
-Killers here: every golden case of the mutated stage (``GoldenKiller``), and the contracts'
-checks over a warehouse loaded by the mutated pipeline (``WarehouseKiller``). A scenario suite
+Killers here: every golden case of the mutated stage (``GoldenKiller``), the bad-input corpus
+through a mutated ingest (``etlq.mutate.bad_inputs.BadInputKiller``), and the contracts' checks
+over a warehouse loaded by the mutated pipeline (``WarehouseKiller``). A scenario suite
 is added the same way: an object with ``name``, ``sees(stage)`` and ``run(lab, options)``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from etlq.contracts import Contract
@@ -97,7 +99,15 @@ class WarehouseKiller:
         ]
 
 
-def default_killers(pipeline_cases: Sequence[GoldenCase], contracts: Sequence[Contract]) -> list[Killer]:
-    """Golden cases first (small, quick), then the warehouse checks."""
-    golden: list[Killer] = [GoldenKiller(case) for case in pipeline_cases]
-    return [*golden, WarehouseKiller(contracts)]
+def default_killers(
+    pipeline_cases: Sequence[GoldenCase], contracts: Sequence[Contract], bad_inputs: Path | None = None
+) -> list[Killer]:
+    """Golden cases first (small, quick), then the bad-input corpus in ``bad_inputs`` (ingest
+    mutants only; a few small files, and what ingest's typing exists for), then the warehouse
+    checks (every run date's generated files through every stage)."""
+    from etlq.mutate.bad_inputs import BadInputKiller
+
+    killers: list[Killer] = [GoldenKiller(case) for case in pipeline_cases]
+    if bad_inputs is not None:
+        killers.append(BadInputKiller.from_folder(bad_inputs, contracts))
+    return [*killers, WarehouseKiller(contracts)]
