@@ -97,8 +97,15 @@ def test_the_unmutated_pipeline_passes(lab: Lab, pipeline: Pipeline) -> None:
             "l.customer_id AS v_customer_id",
             "orders_padded_values.csv: staged 2, expected 3",
         ),
+        # a ragged row's quarantine record names the first column, as if order_id were bad
+        (
+            "ingest.typing_orders",
+            "WHEN t.error_code IS NOT NULL THEN 0 WHEN",
+            "WHEN t.error_code IS NOT NULL THEN 1 WHEN",
+            "orders_ragged_rows.csv: quarantined per column {'order_id': 2}, expected {None: 2}",
+        ),
     ],
-    ids=["decimal-places", "date-reason", "untrimmed"],
+    ids=["decimal-places", "date-reason", "untrimmed", "split-error-column"],
 )
 def test_a_defect_of_the_typing_sql_is_killed(
     lab: Lab, pipeline: Pipeline, statement: str, old: str, new: str, failure: str
@@ -174,8 +181,9 @@ def test_a_manifest_that_is_wrong_about_a_file_names_it(
         ("- file: orders_nope.csv\n  staged: 0\n", "not in the folder: orders_nope.csv"),
         ("- file: orders_header_only.csv\n  staged: -1\n", "whole numbers >= 0"),
         ("- file: orders_header_only.csv\n  staged: 0\n  quarantine: {}\n", "unknown key(s) quarantine"),
+        ("- file: orders_header_only.csv\n  staged: 0\n  columns: {~: 1}\n", "adding up to quarantined's"),
     ],
-    ids=["no-manifest", "no-source", "both", "missing-file", "negative", "typo"],
+    ids=["no-manifest", "no-source", "both", "missing-file", "negative", "typo", "columns"],
 )
 def test_a_bad_corpus_folder_is_one_line(tmp_path: Path, manifest: str | None, message: str) -> None:
     folder = one_file_corpus(tmp_path, "orders_header_only.csv", "  staged: 0\n")

@@ -7,9 +7,10 @@ needs every source of a run date). A file's source is the clean source its name 
 
 - ``refused: <text>``: the run stops with one of the pipeline's errors, one line containing the
   text and the file's name; nothing staged or quarantined; or
-- ``staged: N``, ``quarantined: {reason_code: N}`` (default none) and ``values: {column: [...]}``
-  (what a column was staged as, ``::text``, in line order): every record of the file accounted
-  for; every record of a clean file staged.
+- ``staged: N``, ``quarantined: {reason_code: N}`` (default none), ``values: {column: [...]}``
+  (what a column was staged as, ``::text``, in line order) and ``columns: {column: N}`` (the
+  quarantined records per column their reason names, ``~`` for none; unchecked when absent):
+  every record of the file accounted for; every record of a clean file staged.
 
 A run date holds corpus files (several files of one source are read one after another, each
 with its own lines and quarantine), and every source without one gets its clean file.
@@ -65,6 +66,7 @@ class BadInput:
     staged: int = 0
     quarantined: Mapping[str, int] = field(default_factory=dict)
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    columns: Mapping[str | None, int] | None = None  # quarantined per column named (None: none)
 
     @property
     def id(self) -> str:
@@ -90,7 +92,7 @@ def _case(path: Path, index: int, entry: Any, sources: Sequence[str]) -> BadInpu
     if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
         raise _problem(path, where, "must be a mapping with a file name (file: ...)")
     name, where = entry["file"], f"entry {index + 1} ({entry['file']})"
-    unknown = sorted(set(entry) - {"file", "refused", "staged", "quarantined", "values"})
+    unknown = sorted(set(entry) - {"file", "refused", "staged", "quarantined", "values", "columns"})
     if unknown:
         raise _problem(path, where, f"unknown key(s) {', '.join(unknown)}")
     source = max((s for s in sources if name.startswith(s + "_")), key=len, default=None)
@@ -108,12 +110,20 @@ def _case(path: Path, index: int, entry: Any, sources: Sequence[str]) -> BadInpu
         raise _problem(path, where, "staged and quarantined counts must be whole numbers >= 0")
     if not isinstance(values, dict) or not all(isinstance(v, list) for v in values.values()):
         raise _problem(path, where, "values: maps a column to the list of its staged values")
+    columns = entry.get("columns")
+    if columns is not None and not (
+        isinstance(columns, dict)
+        and all(isinstance(n, int) and n >= 0 for n in columns.values())
+        and sum(columns.values()) == sum(quarantined.values())
+    ):
+        raise _problem(path, where, "columns: maps a column (~: none) to counts adding up to quarantined's")
     return BadInput(
         name,
         source,
         staged=entry["staged"],
         quarantined={str(code): n for code, n in quarantined.items()},
         values={str(c): tuple(str(v) for v in vs) for c, vs in values.items()},
+        columns=None if columns is None else {None if c is None else str(c): n for c, n in columns.items()},
     )
 
 
@@ -276,8 +286,10 @@ def check(
     if error is not None:
         return [f"{len(day.cases)} file(s) on {day.day}: refused: {error}"]
     reasons: dict[str, Counter[str]] = {}
+    named: dict[str, Counter[str | None]] = {}
     for record in records:
         reasons.setdefault(str(record["file"]), Counter())[str(record["reason"])] += 1
+        named.setdefault(str(record["file"]), Counter())[record.get("column")] += 1
     failures = []
     for uri, case in day.cases.items():
         if counts[uri] != case.staged:
@@ -285,6 +297,9 @@ def check(
         got, wanted = dict(sorted(reasons.get(uri, {}).items())), dict(sorted(case.quarantined.items()))
         if got != wanted:
             failures.append(f"{case.file}: quarantined {got}, expected {wanted}")
+        if case.columns is not None and named.get(uri, Counter()) != Counter(case.columns):
+            by_column = dict(named.get(uri, {}))
+            failures.append(f"{case.file}: quarantined per column {by_column}, expected {dict(case.columns)}")
         for name, expected in case.values.items():
             if values[uri, name] != list(expected):
                 shown = f"{_shown(values[uri, name])}, expected {_shown(expected)}"
