@@ -65,7 +65,7 @@ class BadInput:
     refused: str | None = None
     staged: int = 0
     quarantined: Mapping[str, int] = field(default_factory=dict)
-    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    values: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # ~: NULL
     columns: Mapping[str | None, int] | None = None  # quarantined per column named (None: none)
 
     @property
@@ -122,7 +122,7 @@ def _case(path: Path, index: int, entry: Any, sources: Sequence[str]) -> BadInpu
         source,
         staged=entry["staged"],
         quarantined={str(code): n for code, n in quarantined.items()},
-        values={str(c): tuple(str(v) for v in vs) for c, vs in values.items()},
+        values={str(c): tuple(None if v is None else str(v) for v in vs) for c, vs in values.items()},
         columns=None if columns is None else {None if c is None else str(c): n for c, n in columns.items()},
     )
 
@@ -224,7 +224,7 @@ class Lineage:
 
 def _staged(
     url: str, tables: Mapping[str, Contract], lineage: Lineage, day: Day
-) -> tuple[Counter[str], dict[tuple[str, str], list[str]]]:
+) -> tuple[Counter[str], dict[tuple[str, str], list[str | None]]]:
     """Rows of ``day`` per file, and each case's columns as staged (``::text``, in line order)."""
     engine = create_engine(url, poolclass=NullPool)
     try:
@@ -236,7 +236,7 @@ def _staged(
                 )
                 per_file = select(t.c[lineage.file], func.count()).where(t.c[lineage.run_date] == day.day)
                 counts.update({f: int(n) for f, n in conn.execute(per_file.group_by(t.c[lineage.file]))})
-            values = {}
+            values: dict[tuple[str, str], list[str | None]] = {}
             for uri, case in day.cases.items():
                 contract = tables[case.source]
                 t = table(
