@@ -20,7 +20,7 @@ _JOB_RUNS = (
 )
 _QUARANTINED = "SELECT source, count(*) FROM audit.quarantine WHERE run_date = %s GROUP BY source"
 _QUARANTINED_RECORDS = (
-    "SELECT source, source_file, line_no, reason_code FROM audit.quarantine WHERE run_date = %s "
+    "SELECT source, source_file, line_no, reason_code, column_name FROM audit.quarantine WHERE run_date = %s "
     "ORDER BY source_file, line_no"
 )
 # What ingest (etl/sources.py, typed in SQL) rejects into audit.quarantine, by etlq's rule names.
@@ -145,7 +145,7 @@ class EtlPipeline:
 
     def quarantined_records(self, database_url: str, run_date: date) -> list[dict[str, Any]]:
         rows = self._query(database_url, _QUARANTINED_RECORDS, run_date) or []
-        return [{"source": s, "file": f, "line": n, "reason": r} for s, f, n, r in rows]
+        return [{"source": s, "file": f, "line": n, "reason": r, "column": c} for s, f, n, r, c in rows]
 
     def quarantine_rules(self) -> dict[str, tuple[str, ...]]:
         return dict(_QUARANTINE_RULES)

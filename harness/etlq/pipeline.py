@@ -141,7 +141,9 @@ class Pipeline(Protocol):
 
     def quarantined_records(self, database_url: str, run_date: dt.date) -> Sequence[Mapping[str, Any]]:
         """The records quarantined on ``run_date``: each with ``source``, ``file`` (s3 URI),
-        ``line`` (1-based, header is line 1) and ``reason`` (a reason code). Read-only."""
+        ``line`` (1-based, header is line 1) and ``reason`` (a reason code), and ``column`` (the
+        column the reason is about, None for the record as a whole) when the pipeline records
+        one. Read-only."""
         ...
 
     def quarantine_rules(self) -> Mapping[str, Sequence[str]]:

@@ -3,10 +3,11 @@
 Each statement of the pipeline under test (``Pipeline.statements``) is parsed with PostgreSQL's
 own parser and changed one small way at a time (a flipped comparison, a dropped predicate, a
 swapped aggregate...). Each mutant runs through the pipeline interface (never by editing files)
-on a local embedded PostgreSQL + moto, against the golden cases of its stage and the contracts'
-checks over a warehouse it loads; the first failure kills it. A survivor is a change no suite
-noticed: a gap in the suites, or a change that makes no difference (mark it equivalent, with a
-reason, in testdata/mutate/equivalent.yml).
+on a local embedded PostgreSQL + moto, against the golden cases of its stage, the bad-input
+corpus (--bad-inputs; ingest's statements only) and the contracts' checks over a warehouse it
+loads; the first failure kills it. A survivor is a change no suite noticed: a gap in the
+suites, or a change that makes no difference (mark it equivalent, with a reason, in
+testdata/mutate/equivalent.yml).
 
 Exit 0 when the score is at least --min-score (default 0: report only), 1 below, 2 on bad input.
 """
@@ -40,6 +41,7 @@ def _positive(value: str) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from etlq.mutate.bad_inputs import DEFAULT_FOLDER
     from etlq.mutate.operators import OPERATORS
     from etlq.mutate.report import EQUIVALENT_FILE
 
@@ -72,6 +74,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="scenarios folder (killer of last resort; skipped when absent)",
     )
     parser.add_argument(
+        "--bad-inputs",
+        type=Path,
+        metavar="DIR",
+        help=f"bad-input corpus folder run through ingest mutants (manifest.yml, clean/; default "
+        f"{DEFAULT_FOLDER} when it exists, else none)",
+    )
+    parser.add_argument(
         "--equivalent",
         type=Path,
         default=Path(EQUIVALENT_FILE),
@@ -97,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from etlq.golden.cases import load_cases
     from etlq.local import local_services
     from etlq.mutate import runner
+    from etlq.mutate.bad_inputs import DEFAULT_FOLDER
     from etlq.mutate.generate import Mutant, check_operators, generate, select_statements
     from etlq.mutate.killers import default_killers
     from etlq.mutate.operators import OPERATORS
@@ -114,8 +124,13 @@ def run(args: argparse.Namespace) -> int:
     if not contracts:
         raise EtlqError(f"{args.contracts}: no contract files (*.yml) found", "pass --contracts DIR")
     cases = load_cases(args.cases) if args.cases.exists() else []
+    bad_inputs = args.bad_inputs
+    if bad_inputs is None and DEFAULT_FOLDER.is_dir():
+        bad_inputs = DEFAULT_FOLDER
+    elif bad_inputs is not None and not bad_inputs.is_dir():
+        raise EtlqError(f"--bad-inputs {bad_inputs}: no such folder", "pass the bad-input corpus folder")
     scenarios = args.scenarios if (args.scenarios / "scenarios.yml").is_file() else None
-    killers = default_killers(cases, contracts, scenarios)
+    killers = default_killers(cases, contracts, bad_inputs, scenarios)
     timeout_ms = round(args.timeout * 1000)
     with local_services() as services:
         bench = runner.build_bench(services, pipeline, contracts, RUN_DATES, args.rows, args.seed)

@@ -2,8 +2,9 @@
 
 A killer looks at the pipeline with some statements replaced (``options``) in a fresh copy of a
 template database and returns what failed (one line per failure; empty: nothing noticed).
-Killers here: every golden case of the mutated stage (``GoldenKiller``), the contracts' checks
-over a warehouse loaded by the mutated pipeline (``WarehouseKiller``), and the scenarios
+Killers here: every golden case of the mutated stage (``GoldenKiller``), the bad-input corpus
+through a mutated ingest (``etlq.mutate.bad_inputs.BadInputKiller``), the contracts' checks over
+a warehouse loaded by the mutated pipeline (``WarehouseKiller``), and the scenarios
 (``ScenarioKiller``). Another suite is added the same way: an object with ``name``,
 ``sees(stage)`` and ``run(lab, options)``.
 """
@@ -144,9 +145,18 @@ class ScenarioKiller:
 
 
 def default_killers(
-    pipeline_cases: Sequence[GoldenCase], contracts: Sequence[Contract], scenarios: Path | None = None
+    pipeline_cases: Sequence[GoldenCase],
+    contracts: Sequence[Contract],
+    bad_inputs: Path | None = None,
+    scenarios: Path | None = None,
 ) -> list[Killer]:
-    """Golden cases first (small, quick), then the warehouse checks, then the scenarios."""
-    golden: list[Killer] = [GoldenKiller(case) for case in pipeline_cases]
+    """Golden cases first (small, quick), then the bad-input corpus in ``bad_inputs`` (ingest
+    mutants only; a few small files, and what ingest's typing exists for), then the warehouse
+    checks (every run date's generated files through every stage), then the scenarios (slowest)."""
+    from etlq.mutate.bad_inputs import BadInputKiller
+
+    killers: list[Killer] = [GoldenKiller(case) for case in pipeline_cases]
+    if bad_inputs is not None:
+        killers.append(BadInputKiller.from_folder(bad_inputs, contracts))
     tail: list[Killer] = [ScenarioKiller(scenarios, contracts)] if scenarios is not None else []
-    return [*golden, WarehouseKiller(contracts), *tail]
+    return [*killers, WarehouseKiller(contracts), *tail]
