@@ -1,8 +1,9 @@
 """The SQL engine: contracts run as a few statements per table on PostgreSQL.
 
 Per table: ONE fused scan for every row-level check, the row count and freshness; one
-GROUP BY per unique key; one anti-join per foreign key; per reconcile entry, one statement
-for the counts and sums of both sides and one EXCEPT each for missing and extra keys.
+GROUP BY per unique key; one anti-join per foreign key; per reconcile entry, one FULL JOIN
+pass when the database enforces the key on both sides, else one statement for the counts and
+sums of both sides and one EXCEPT each for missing and extra keys.
 Failing rows are fetched only for failed checks, capped. A missing table or column, or a
 statement the database rejects, becomes an ``error`` result, never an exception.
 """
@@ -92,6 +93,29 @@ def _missing_columns(spec: CheckSpec, live: LiveTable, catalog: Catalog) -> str 
     return None
 
 
+class _EnforcedKeys:
+    """The primary and unique keys PostgreSQL enforces on a table, by name (none for a view, or
+    for a plain table with inheritance children: its index does not cover their rows)."""
+
+    _INHERITED = text("SELECT c.relhassubclass FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(:t)")
+
+    def __init__(self, conn: Connection, catalog: Catalog) -> None:
+        self.conn, self.catalog = conn, catalog
+        self.known: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+    def __call__(self, name: str) -> tuple[tuple[str, ...], ...]:
+        if name not in self.known:
+            live = self.catalog.get(name)
+            keys = () if live is None else tuple(k for k in (live.primary_key, *live.unique_keys) if k)
+            if keys and live is not None and live.kind == "table":
+                quoted = ".".join('"' + part.replace('"', '""') + '"' for part in name.split(".", 1))
+                with self.conn.begin_nested():
+                    inherited = self.conn.execute(self._INHERITED, {"t": quoted}).scalar()
+                keys = () if inherited is not False else keys
+            self.known[name] = keys
+        return self.known[name]
+
+
 def run_table(
     conn: Connection,
     contract: Contract,
@@ -140,6 +164,8 @@ def run_table(
         total,
         sample_limit,
         cache={},
+        unique_keys=_EnforcedKeys(conn, catalog),
+        sample=runner.sample,
     )
     for spec in runnable:
         kind = BY_NAME[spec.kind]
