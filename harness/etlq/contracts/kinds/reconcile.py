@@ -16,7 +16,6 @@ keys however often they repeat. Failing keys are sampled only when a difference 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +37,7 @@ from etlq.contracts.kinds.forms import (
     unexpected_rows,
     where,
 )
-from etlq.contracts.kinds.reconcile_join import ASPECTS, one_pass, read_samples, samples, unique_on
+from etlq.contracts.kinds.reconcile_join import ASPECTS, Numbers, join_sample, numbers_of
 from etlq.contracts.model import Contract, Reconcile
 from etlq.contracts.validate import close_match, describe, severity_of
 from etlq.contracts.yamlnodes import YList, YMap
@@ -221,55 +220,18 @@ def _difference(source: Any, target: Any, tolerance: float) -> tuple[Any, bool]:
     return src - tgt, abs(src - tgt) > tolerance
 
 
-@dataclass(frozen=True)
-class _Numbers:
-    """What an entry's one statement found: ``plan`` "join" (``reconcile_join.one_pass``) or
-    "general" (``reconciliation``), its row, the SQL and the seconds it took."""
-
-    plan: str
-    row: Mapping[str, Any]
-    sql: str
-    seconds: float
-
-
-def _numbers(ctx: SetRun, spec: Spec, source: TableClause) -> _Numbers:
-    """One full join when the database keeps the key unique on both sides and no key is NULL,
-    else (or then) the general statement."""
-    p = spec.params
-    seconds = 0.0
-    if unique_on(p["key"], ctx.unique_keys(p["source"])) and unique_on(p["key"], ctx.unique_keys(spec.table)):
-        rows, sql, seconds = ctx.run(one_pass(source, ctx.table, p))
-        row = rows[0]._mapping
-        if row["null_keys"] == 0:
-            return _Numbers("join", row, sql, seconds)
-    rows, sql, more = ctx.run(reconciliation(source, ctx.table, p))
-    return _Numbers("general", rows[0]._mapping, sql, seconds + more)
-
-
-def _join_sample(
-    ctx: SetRun, source: TableClause, p: Mapping[str, Any], numbers: _Numbers, aspect: str
-) -> Any:
-    """``aspect``'s sample: one second pass fetches the samples of every failing aspect."""
-    key = f"reconcile:{p['name']}:samples"
-    if key not in ctx.cache:
-        failing = [a for a in ASPECTS if numbers.row.get(a)]
-        stmt = samples(source, ctx.table, p, failing, ctx.sample_limit)
-        ctx.cache[key] = read_samples(ctx.sample(stmt), p) if failing and ctx.sample_limit > 0 else {}
-    return ctx.cache[key].get(aspect, ())
-
-
 def _run(ctx: SetRun, spec: Spec) -> Found:
     p = spec.params
     source = ctx.table_of(p["source"])
     key = f"reconcile:{p['name']}"
     if key not in ctx.cache:
-        ctx.cache[key] = _numbers(ctx, spec, source)
-    numbers: _Numbers = ctx.cache[key]
+        ctx.cache[key] = numbers_of(ctx, spec, source, reconciliation)
+    numbers: Numbers = ctx.cache[key]
     row, sql, seconds = numbers.row, numbers.sql, numbers.seconds
     aspect = p["aspect"]
     if aspect in ASPECTS and numbers.plan == "join":
         failing = row[aspect]
-        found = _join_sample(ctx, source, p, numbers, aspect) if failing else ()
+        found = join_sample(ctx, source, p, numbers, aspect) if failing else ()
         compare = p.get("compare", ())
         facts = (
             {"by_column": {c: row[f"changed_{j}"] for j, c in enumerate(compare)}}

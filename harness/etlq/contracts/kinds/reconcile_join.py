@@ -24,11 +24,13 @@ makes the whole aggregate serial, and its memory grows with the differences).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, TableClause, and_, case, func, not_, or_, select
 
+from etlq.contracts.kinds.base import SetRun, Spec
 from etlq.contracts.kinds.forms import predicate
 
 ASPECTS = ("missing_keys", "extra_keys", "changed")
@@ -131,3 +133,48 @@ def read_samples(
                 sample[f"source_{c}"], sample[f"target_{c}"] = row[f"s{j}"], row[f"t{j}"]
         out[aspect].append(sample)
     return {a: tuple(v) for a, v in out.items()}
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """What an entry's one statement found: ``plan`` "join" (``one_pass``) or "general" (the
+    fallback statement), its row, the SQL and the seconds it took."""
+
+    plan: str
+    row: Mapping[str, Any]
+    sql: str
+    seconds: float
+
+
+def numbers_of(
+    ctx: SetRun,
+    spec: Spec,
+    source: TableClause,
+    general: Callable[[TableClause, TableClause, Mapping[str, Any]], Any],
+) -> Numbers:
+    """One full join when the database keeps the key unique on both sides and no key is NULL,
+    else (or then) the ``general`` statement."""
+    p = spec.params
+    seconds = 0.0
+    if unique_on(p["key"], ctx.unique_keys(p["source"])) and unique_on(p["key"], ctx.unique_keys(spec.table)):
+        rows, sql, seconds = ctx.run(one_pass(source, ctx.table, p))
+        row = rows[0]._mapping
+        if row["null_keys"] == 0:
+            return Numbers("join", row, sql, seconds)
+    rows, sql, more = ctx.run(general(source, ctx.table, p))
+    return Numbers("general", rows[0]._mapping, sql, seconds + more)
+
+
+def join_sample(
+    ctx: SetRun, source: TableClause, p: Mapping[str, Any], numbers: Numbers, aspect: str
+) -> tuple[dict[str, Any], ...]:
+    """``aspect``'s sample: one second pass fetches the samples of every failing aspect."""
+    key = f"reconcile:{p['name']}:samples"
+    if key not in ctx.cache:
+        failing = [a for a in ASPECTS if numbers.row.get(a)]
+        ctx.cache[key] = (
+            read_samples(ctx.sample(samples(source, ctx.table, p, failing, ctx.sample_limit)), p)
+            if failing and ctx.sample_limit > 0
+            else {}
+        )
+    return ctx.cache[key].get(aspect, ())  # type: ignore[no-any-return]
