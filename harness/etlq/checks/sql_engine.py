@@ -94,10 +94,19 @@ def _missing_columns(spec: CheckSpec, live: LiveTable, catalog: Catalog) -> str 
 
 
 class _EnforcedKeys:
-    """The primary and unique keys PostgreSQL enforces on a table, by name (none for a view, or
-    for a plain table with inheritance children: its index does not cover their rows)."""
+    """The unique keys PostgreSQL enforces on a table right now, by name: the key columns of its
+    valid, immediate (not deferrable), non-partial unique indexes (primary keys included). None
+    for a view, or for a plain table with inheritance children (its index does not cover their
+    rows). Asked of the database only for a table the catalog gives a key, once per run."""
 
-    _INHERITED = text("SELECT c.relhassubclass FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(:t)")
+    _ENFORCED = text("""
+SELECT c.relkind::text AS kind, c.relhassubclass AS inherited,
+       ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
+             WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) AS columns
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+WHERE i.indrelid = to_regclass(:t) AND i.indisunique AND i.indimmediate AND i.indisvalid
+  AND i.indpred IS NULL AND i.indexprs IS NULL""")
 
     def __init__(self, conn: Connection, catalog: Catalog) -> None:
         self.conn, self.catalog = conn, catalog
@@ -106,12 +115,13 @@ class _EnforcedKeys:
     def __call__(self, name: str) -> tuple[tuple[str, ...], ...]:
         if name not in self.known:
             live = self.catalog.get(name)
-            keys = () if live is None else tuple(k for k in (live.primary_key, *live.unique_keys) if k)
-            if keys and live is not None and live.kind == "table":
+            keys: tuple[tuple[str, ...], ...] = ()
+            if live is not None and (live.primary_key or live.unique_keys):
                 quoted = ".".join('"' + part.replace('"', '""') + '"' for part in name.split(".", 1))
                 with self.conn.begin_nested():
-                    inherited = self.conn.execute(self._INHERITED, {"t": quoted}).scalar()
-                keys = () if inherited is not False else keys
+                    rows = self.conn.execute(self._ENFORCED, {"t": quoted}).all()
+                if not any(row.kind == "r" and row.inherited for row in rows):
+                    keys = tuple(tuple(row.columns) for row in rows if row.columns)
             self.known[name] = keys
         return self.known[name]
 

@@ -1,8 +1,9 @@
 """The one-pass plan of a ``reconcile:`` entry, for keys the database keeps unique on both sides.
 
-When a primary key or unique constraint/index the database enforces covers (a subset of) the
-entry's key on the source and on the target, every key is at most one row per side (NULL keys
-aside), so ONE ``FULL JOIN`` of the two (filtered) sides says everything the entry checks:
+When a primary key or unique constraint/index the database enforces (valid, not deferrable,
+without predicate: ``SetRun.unique_keys``) lies within the entry's key on the source and on
+the target, every key is at most one row per side (NULL keys aside), so ONE ``FULL JOIN`` of
+the two (filtered) sides says everything the entry checks:
 
 - a joined row with a source key and no target key is a missing key, the reverse an extra key,
   both keys a matched pair whose ``compare`` columns differ (``IS DISTINCT FROM``) a changed key;
