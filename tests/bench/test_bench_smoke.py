@@ -69,6 +69,7 @@ def test_bench_runs_every_measurement_and_the_fused_query_agrees(tmp_path: Path)
         reconcile["found"]["hand_sql"] == reconcile["planted"] == {"missing": 34, "extra": 33, "changed": 33}
     )
     assert reconcile["found"]["etlq"] == reconcile["planted"]  # compare: counts the changed values too
+    assert reconcile["etlq_plan"] == "join"  # both sides have a primary key: one FULL JOIN pass
     assert runs["reconcile"]["agree"] is True
 
     nightly = runs["nightly"]["details"]

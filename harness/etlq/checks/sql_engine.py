@@ -1,8 +1,9 @@
 """The SQL engine: contracts run as a few statements per table on PostgreSQL.
 
 Per table: ONE fused scan for every row-level check, the row count and freshness; one
-GROUP BY per unique key; one anti-join per foreign key; per reconcile entry, one statement
-for the counts and sums of both sides and one EXCEPT each for missing and extra keys.
+GROUP BY per unique key; one anti-join per foreign key; per reconcile entry, one FULL JOIN
+pass when the database enforces the key on both sides, else one statement for the counts and
+sums of both sides and one EXCEPT each for missing and extra keys.
 Failing rows are fetched only for failed checks, capped. A missing table or column, or a
 statement the database rejects, becomes an ``error`` result, never an exception.
 """
@@ -92,6 +93,39 @@ def _missing_columns(spec: CheckSpec, live: LiveTable, catalog: Catalog) -> str 
     return None
 
 
+class _EnforcedKeys:
+    """The unique keys PostgreSQL enforces on a table right now, by name: the key columns of its
+    valid, immediate (not deferrable), non-partial unique indexes (primary keys included). None
+    for a view, or for a plain table with inheritance children (its index does not cover their
+    rows). Asked of the database only for a table the catalog gives a key, once per run."""
+
+    _ENFORCED = text("""
+SELECT c.relkind::text AS kind, c.relhassubclass AS inherited,
+       ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
+             WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) AS columns
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+WHERE i.indrelid = to_regclass(:t) AND i.indisunique AND i.indimmediate AND i.indisvalid
+  AND i.indpred IS NULL AND i.indexprs IS NULL""")
+
+    def __init__(self, conn: Connection, catalog: Catalog) -> None:
+        self.conn, self.catalog = conn, catalog
+        self.known: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+    def __call__(self, name: str) -> tuple[tuple[str, ...], ...]:
+        if name not in self.known:
+            live = self.catalog.get(name)
+            keys: tuple[tuple[str, ...], ...] = ()
+            if live is not None and (live.primary_key or live.unique_keys):
+                quoted = ".".join('"' + part.replace('"', '""') + '"' for part in name.split(".", 1))
+                with self.conn.begin_nested():
+                    rows = self.conn.execute(self._ENFORCED, {"t": quoted}).all()
+                if not any(row.kind == "r" and row.inherited for row in rows):
+                    keys = tuple(tuple(row.columns) for row in rows if row.columns)
+            self.known[name] = keys
+        return self.known[name]
+
+
 def run_table(
     conn: Connection,
     contract: Contract,
@@ -140,6 +174,8 @@ def run_table(
         total,
         sample_limit,
         cache={},
+        unique_keys=_EnforcedKeys(conn, catalog),
+        sample=runner.sample,
     )
     for spec in runnable:
         kind = BY_NAME[spec.kind]

@@ -94,6 +94,10 @@ class SetRun:
     total: int | None  # rows of the table, from the fused scan
     sample_limit: int
     cache: dict[str, Any]  # shared by the table's checks (reconcile: one statement per entry)
+    # the primary and unique keys the database enforces on a table (by name; reconcile's one pass)
+    unique_keys: Callable[[str], Sequence[Sequence[str]]] = lambda table: ()
+    # a statement's rows as dicts, () when it fails or samples are off (sample_limit 0)
+    sample: Callable[[Any], tuple[dict[str, Any], ...]] = lambda stmt: ()
 
 
 @dataclass

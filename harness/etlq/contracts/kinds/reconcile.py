@@ -4,9 +4,13 @@
 a fifth: keys on both sides whose compared columns differ (``.changed``), text columns
 included, compared with ``IS DISTINCT FROM`` (so a NULL on one side only is a change).
 
-All four of one entry come from one statement, run once: each side is read once (a filtered
-side is materialized, so its filter runs once however often it is read), then counted, summed
-and compared both ways with EXCEPT. Failing keys are sampled only when a difference fails.
+All of one entry come from one statement, run once. When the database enforces a primary or
+unique key within the entry's key on both sides, that is one FULL JOIN pass
+(``reconcile_join``: one scan per side, counts with FILTER, and one more pass for the samples
+when a difference is found). Otherwise, or when a key is NULL, the general statement:
+each side is read once (a filtered side is materialized, so its filter runs once however often
+it is read), then counted, summed and compared both ways with EXCEPT, which counts distinct
+keys however often they repeat. Failing keys are sampled only when a difference fails.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from etlq.contracts.kinds.forms import (
     unexpected_rows,
     where,
 )
+from etlq.contracts.kinds.reconcile_join import ASPECTS, Numbers, join_sample, numbers_of
 from etlq.contracts.model import Contract, Reconcile
 from etlq.contracts.validate import close_match, describe, severity_of
 from etlq.contracts.yamlnodes import YList, YMap
@@ -220,16 +225,27 @@ def _run(ctx: SetRun, spec: Spec) -> Found:
     source = ctx.table_of(p["source"])
     key = f"reconcile:{p['name']}"
     if key not in ctx.cache:
-        ctx.cache[key] = ctx.run(reconciliation(source, ctx.table, p))
-    rows, sql, seconds = ctx.cache[key]
-    row = rows[0]._mapping
-    if p["aspect"] in ("missing_keys", "extra_keys"):
-        diff = key_difference(source, ctx.table, p, missing=p["aspect"] == "missing_keys")
+        ctx.cache[key] = numbers_of(ctx, spec, source, reconciliation)
+    numbers: Numbers = ctx.cache[key]
+    row, sql, seconds = numbers.row, numbers.sql, numbers.seconds
+    aspect = p["aspect"]
+    if aspect in ASPECTS and numbers.plan == "join":
+        failing = row[aspect]
+        found = join_sample(ctx, source, p, numbers, aspect) if failing else ()
+        compare = p.get("compare", ())
+        facts = (
+            {"by_column": {c: row[f"changed_{j}"] for j, c in enumerate(compare)}}
+            if aspect == "changed"
+            else {}
+        )
+        return Found(failing, None, sql, seconds, sample_rows=found, facts=facts)
+    if aspect in ("missing_keys", "extra_keys"):
+        diff = key_difference(source, ctx.table, p, missing=aspect == "missing_keys")
         sample = select(diff).order_by(*diff.c).limit(ctx.sample_limit)
-        return Found(row[p["aspect"]], None, sql, seconds, sample_stmt=sample)
-    if p["aspect"] == "changed":
+        return Found(row[aspect], None, sql, seconds, sample_stmt=sample)
+    if aspect == "changed":
         return Found(row["changed"], None, sql, seconds, sample_stmt=_changed_sample(source, ctx, p))
-    if p["aspect"] == "count":
+    if aspect == "count":
         failing = abs(row["source_count"] - row["target_count"])
         facts = {"source": row["source_count"], "target": row["target_count"]}
         return Found(failing, row["target_count"], sql, seconds, facts=facts)
@@ -321,7 +337,9 @@ def _describe(result: Result, facts: dict[str, Any]) -> str:
     if aspect == "changed":
         columns = ", ".join(p["compare"])
         keys = rows_text(result.failing).replace("row", "key")
-        return f"{keys} with other values of {columns} in {target} than in {source}"
+        by_column = facts.get("by_column") or {}
+        each = f" ({', '.join(f'{c} {n}' for c, n in by_column.items())})" if len(by_column) > 1 else ""
+        return f"{keys} with other values of {columns} in {target} than in {source}{each}"
     return f"{rows_text(result.failing).replace('row', 'key')} in {target} not in {source}"
 
 
