@@ -179,7 +179,8 @@ def test_too_little_history_is_not_evaluated_with_reason(
         ),
         (
             "{metrics: [rows]}",
-            "checks.anomalies.metrics: 'rows' is not volume, freshness or null_rate:<column>",
+            "checks.anomalies.metrics: 'rows' is not volume, freshness, null_rate:<column>,"
+            " sum:<column> or mean:<column>",
         ),
         (
             "{metrics: ['null_rate:emial']}",

@@ -127,7 +127,8 @@ def run_table(
             runnable.append(spec)
 
     scan_specs = [s for s in runnable if s.kind in build.SCAN_KINDS]
-    metrics = table_metrics(contract, set(live.column_names)) if history and history.record else []
+    live_types = {c.name: c.type for c in live.columns}
+    metrics = table_metrics(contract, live_types) if history and history.record else []
     total: int | None = None
     if scan_specs or metrics or any(BY_NAME[s.kind].needs_total for s in runnable):
         scan_results, total = _run_scan(runner, t, scan_specs, order_by, metrics, history)

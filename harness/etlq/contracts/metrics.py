@@ -4,7 +4,8 @@ Every metric is an aggregate that joins the table's one fused scan (``etlq.check
 
 - ``row_count``: the scan's ``total``;
 - ``null_fraction`` of each contract column: ``count(*) FILTER (WHERE col IS NULL) / total``;
-- ``freshness_lag_seconds`` of the column ``checks.freshness`` declares: ``now() - max(col)``.
+- ``freshness_lag_seconds`` of the column ``checks.freshness`` declares: ``now() - max(col)``;
+- ``sum`` and ``mean`` of each numeric contract column (numeric live too): ``sum(col)``, ``avg(col)``.
 
 The anomaly kind (``kinds/anomaly.py``) watches the same metrics under shorter names.
 """
@@ -17,8 +18,11 @@ from typing import Any
 from sqlalchemy import func
 
 from etlq.contracts.model import Contract
+from etlq.contracts.types import is_numeric_type
 
 ROW_COUNT, NULL_FRACTION, FRESHNESS_LAG = "row_count", "null_fraction", "freshness_lag_seconds"
+SUM, MEAN = "sum", "mean"
+NUMERIC_METRICS = (SUM, MEAN)
 
 
 def metric_column(metric: str, column: str | None, t: Any, label: str) -> Any:
@@ -27,6 +31,10 @@ def metric_column(metric: str, column: str | None, t: Any, label: str) -> Any:
         return func.count().filter(t.c[column].is_(None)).label(label)
     if metric == FRESHNESS_LAG:
         return func.extract("epoch", func.now() - func.max(t.c[column])).label(label)
+    if metric == SUM:
+        return func.sum(t.c[column]).label(label)
+    if metric == MEAN:
+        return func.avg(t.c[column]).label(label)
     raise ValueError(f"no scan column for metric {metric!r}")
 
 
@@ -41,10 +49,17 @@ def metric_value(metric: str, row: Mapping[str, Any], label: str) -> float | Non
     return None if raw is None else float(raw)
 
 
-def table_metrics(contract: Contract, live_columns: set[str]) -> list[tuple[str, str | None]]:
-    """``(metric, column)`` recorded for ``contract``'s table: the columns that exist live."""
+def table_metrics(contract: Contract, live_columns: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """``(metric, column)`` recorded for ``contract``'s table: the columns that exist live
+    (``live_columns``: name -> live type; sum and mean where both types are numeric)."""
     out: list[tuple[str, str | None]] = [(ROW_COUNT, None)]
     out += [(NULL_FRACTION, c.name) for c in contract.columns if c.name in live_columns]
+    out += [
+        (metric, c.name)
+        for c in contract.columns
+        if is_numeric_type(c.type) and is_numeric_type(live_columns.get(c.name, ""))
+        for metric in NUMERIC_METRICS
+    ]
     fresh = contract.freshness
     if fresh is not None and fresh.value["column"] in live_columns:
         out.append((FRESHNESS_LAG, fresh.value["column"]))

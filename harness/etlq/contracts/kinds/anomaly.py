@@ -1,9 +1,10 @@
-"""``checks.anomalies``: today's volume, null rate or freshness lag against the metrics history.
+"""``checks.anomalies``: today's volume, null rate, freshness lag or a numeric column's sum or
+mean against the metrics history.
 
 ```yaml
 checks:
   anomalies:
-    metrics: [volume, freshness, "null_rate:email"]   # one check each: ::anomaly[<metric>]
+    metrics: [volume, freshness, "null_rate:email", "sum:amount", "mean:amount"]  # ::anomaly[<metric>]
     sensitivity: 5          # band = baseline +- sensitivity * robust spread (default 5)
     direction: both         # drop | spike | both (default both)
     min_history: 21         # days of history before the check can fail (default 21)
@@ -23,9 +24,19 @@ from typing import Any, Protocol
 
 from etlq.anomaly import DIRECTIONS, SEASONALITIES, score
 from etlq.contracts.kinds.base import LAST, CheckKind, Entry, Found, Result, Spec, TableScope
-from etlq.contracts.metrics import FRESHNESS_LAG, NULL_FRACTION, ROW_COUNT, metric_column, metric_value
+from etlq.contracts.metrics import (
+    FRESHNESS_LAG,
+    MEAN,
+    NULL_FRACTION,
+    ROW_COUNT,
+    SUM,
+    metric_column,
+    metric_value,
+)
 from etlq.contracts.model import Contract, Rule
+from etlq.contracts.types import is_numeric_type
 from etlq.contracts.validate import describe, severity_of
+from etlq.errors import ContractError
 
 KEYS = ("metrics", "sensitivity", "direction", "min_history", "seasonality", "severity")
 DEFAULTS = {"sensitivity": 5.0, "direction": "both", "min_history": 21, "seasonality": ()}
@@ -34,7 +45,11 @@ WATCHED = {
     "volume": (ROW_COUNT, 0.05, 0.0),
     "null_rate": (NULL_FRACTION, 0.5, 0.002),
     "freshness": (FRESHNESS_LAG, 0.5, 60.0),
+    "sum": (SUM, 0.05, 0.0),
+    "mean": (MEAN, 0.05, 0.0),
 }
+WITH_COLUMN = ("null_rate", "sum", "mean")
+NAMES = "volume, freshness, null_rate:<column>, sum:<column> or mean:<column>"
 NO_HISTORY = "no metrics history for this run (pass --history URL or set ETLQ_HISTORY)"
 
 
@@ -49,15 +64,21 @@ class History(Protocol):
 def _metric(scope: TableScope, token: Any, line: int) -> str:
     f = scope.f
     if not isinstance(token, str) or token.split(":", 1)[0] not in WATCHED:
-        raise f.fail(
-            line,
-            f"checks.anomalies.metrics: {token!r} is not volume, freshness or null_rate:<column>",
-        )
+        raise f.fail(line, f"checks.anomalies.metrics: {token!r} is not {NAMES}")
     name, _, column = token.partition(":")
-    if name == "null_rate":
+    if name in WITH_COLUMN:
         if not column:
-            raise f.fail(line, "checks.anomalies.metrics: null_rate needs a column, e.g. 'null_rate:email'")
+            raise f.fail(line, f"checks.anomalies.metrics: {name} needs a column, e.g. '{name}:amount'")
         scope.columns_exist((column,), line, "checks.anomalies.metrics")
+        col_type = scope.column_types.get(column)
+        if name != "null_rate" and col_type is not None and not is_numeric_type(col_type):
+            numeric = [c for c, t in scope.column_types.items() if is_numeric_type(t)]
+            fix = f"watch a numeric column ('{name}:{numeric[0]}')" if numeric else "watch a numeric column"
+            raise ContractError(
+                f"{f.where}:{line}: checks.anomalies.metrics: {token!r} needs a numeric column,"
+                f" but {column!r} is {col_type}",
+                f"{fix}, or 'null_rate:{column}' for this one",
+            )
     elif column:
         raise f.fail(line, f"checks.anomalies.metrics: {name} takes no column, got {token!r}")
     elif name == "freshness" and "column" not in (scope.checks.get("freshness") or {}):
@@ -166,7 +187,7 @@ def _describe(result: Result, facts: dict[str, Any]) -> str:
     if "low" not in facts:
         return result.message
     watch, direction = result.spec.params["watch"], result.spec.params["direction"]
-    where = f"{watch}[{result.spec.params['column']}]" if watch == "null_rate" else watch
+    where = f"{watch}[{result.spec.params['column']}]" if watch in WITH_COLUMN else watch
     state = "outside" if result.failing else "within"
     return (
         f"{where} on {facts['run_date']} is {_num(facts['value'])}, {state} the expected band "
@@ -177,7 +198,7 @@ def _describe(result: Result, facts: dict[str, Any]) -> str:
 
 KIND = CheckKind(
     name="anomaly",
-    summary="checks.anomalies: volume, null rate or freshness lag within the band of its own history",
+    summary="checks.anomalies: volume, null rate, freshness lag, sum or mean within the band of its history",
     plan=_plan,
     describe=_describe,
     check_keys=("anomalies",),
