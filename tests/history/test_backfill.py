@@ -179,3 +179,27 @@ def test_partition_must_be_a_date_column(tmp_path: Path, etlq: Any) -> None:
     code, _, err = etlq("contract", "validate", "--contracts", str(tmp_path))
     assert code == 2 and err.count("\n") == 1, err
     assert "sales.yml:12: checks.anomalies.partition: 'amount' is numeric(12,2), not a run date" in err
+
+
+@pytest.mark.parametrize(
+    ("pg_type", "value"), [("text", "to_char({d}, 'YYYY-MM-DD')"), ("timestamptz", "{d} + time '13:30'")]
+)
+def test_text_and_timestamp_partitions(
+    fresh_database_url: str, etlq: Any, tmp_path: Path, pg_type: str, value: str
+) -> None:
+    day = f"(DATE '{START}' + g % 3)"
+    query(
+        fresh_database_url,
+        "CREATE SCHEMA shop;"
+        f" CREATE TABLE shop.sales (id bigint, sold_on {pg_type}, region text, amount numeric);"
+        f" INSERT INTO shop.sales SELECT g, {value.format(d=day)}, 'eu', 1 FROM generate_series(1, 30) g",
+    )
+    (tmp_path / "c" / "shop").mkdir(parents=True)
+    (tmp_path / "c" / "shop" / "sales.yml").write_text(CONTRACT.replace("type: date,", f"type: {pg_type},"))
+    store = tmp_path / "h.jsonl"
+    done = backfill(etlq, fresh_database_url, tmp_path / "c", store, "2026-10-02", "2026-10-05")
+    assert done["days_recorded"] == 2  # 10-02 and 10-03 (10-01 outside the range; no rows after)
+    assert history.series(history.open_store(str(store)), "shop.sales", "row_count") == [
+        ("2026-10-02", 10.0),
+        ("2026-10-03", 10.0),
+    ]

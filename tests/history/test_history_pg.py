@@ -154,3 +154,25 @@ def test_etlq_history_names_a_pg_store(store_url: str, monkeypatch: pytest.Monke
     store = history.open_store()
     assert isinstance(store, PgStore) and store.schema == "from_env"
     assert "password" not in repr(history.open_store("postgresql://u:password@h/db"))
+
+
+def test_a_writer_with_only_insert_and_select_can_record(store_url: str) -> None:
+    """Once the table exists no DDL runs: the documented grants are enough (and needed)."""
+    history.open_store(store_url).append(RECORDS[:1])
+    role = f"qa_hw_{uuid.uuid4().hex[:8]}"
+    query(store_url, f"CREATE ROLE {role} LOGIN PASSWORD 'hw-pw'")
+    writer = make_url(store_url).set(username=role, password="hw-pw").render_as_string(hide_password=False)
+    try:
+        with pytest.raises(EtlqError, match="cannot record metrics: permission denied") as refused:
+            history.open_store(writer).append(RECORDS[1:2])
+        assert "hw-pw" not in str(refused.value)
+        query(
+            store_url,
+            f"GRANT USAGE ON SCHEMA etlq_history TO {role};"
+            f" GRANT SELECT, INSERT ON etlq_history.metrics TO {role};"
+            f" GRANT USAGE ON SEQUENCE etlq_history.metrics_id_seq TO {role}",
+        )
+        assert history.open_store(writer).append(RECORDS[1:2]) == 1
+        assert len(list(history.open_store(writer).records())) == 2
+    finally:
+        query(store_url, f"DROP OWNED BY {role}; DROP ROLE {role}")
