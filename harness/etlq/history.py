@@ -2,6 +2,8 @@
 
 A history URL names the store, never the checked database (that one may be read-only):
 
+- ``postgresql://user:pass@host/db?schema=etlq_history``: a table in a database of its own
+  (``etlq.history_pg``; ``schema`` defaults to ``etlq_history``);
 - ``s3://bucket/prefix``: one JSON-lines object per recording under ``prefix/``;
 - ``file:///path/history.jsonl`` or a plain path: one local JSON-lines file;
 - nothing: ``ETLQ_HISTORY``, else the embedded default ``.etlq/history.jsonl`` here.
@@ -24,8 +26,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from etlq import aws
+from etlq.connect import redact
 from etlq.env.state import resolve_aws_endpoint
 from etlq.errors import EtlqError
+from etlq.history_pg import SCHEMES, PgStore, open_pg
 
 DEFAULT_PATH = Path(".etlq") / "history.jsonl"
 REQUIRED = ("table", "run_date", "metric", "value")
@@ -103,7 +107,7 @@ class S3Store:
             yield from _parse(body.splitlines(), f"s3://{self.bucket}/{key}")
 
 
-Store = FileStore | S3Store
+Store = FileStore | S3Store | PgStore
 
 
 def open_store(url: str | None = None) -> Store:
@@ -116,12 +120,15 @@ def open_store(url: str | None = None) -> Store:
         prefix = parsed.path.lstrip("/")
         prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         return S3Store(parsed.netloc, prefix, resolve_aws_endpoint(None))
+    if parsed.scheme in SCHEMES:
+        return open_pg(resolved)
     if parsed.scheme == "file":
         return FileStore(Path(parsed.path))
     if parsed.scheme:
         raise EtlqError(
-            f"history URL {resolved!r}: scheme {parsed.scheme!r} is not a history store",
-            "use s3://bucket/prefix, file:///path/history.jsonl or a local path",
+            f"history URL {redact(resolved)}: scheme {parsed.scheme!r} is not a history store",
+            "use postgresql://user:pass@host/db?schema=etlq_history, s3://bucket/prefix,"
+            " file:///path/history.jsonl or a local path",
         )
     return FileStore(Path(resolved))
 

@@ -241,9 +241,13 @@ def _iso(value: Any) -> Any:
 
 
 def draft_contract(
-    live: LiveTable, profile: dict[str, Any], facts: dict[str, Any] | None = None
+    live: LiveTable,
+    profile: dict[str, Any],
+    facts: dict[str, Any] | None = None,
+    anomalies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The contract document (plain data) for one live table."""
+    """The contract document (plain data) for one live table; ``anomalies``: a proposed
+    ``checks.anomalies`` (``etlq.anomaly_propose``)."""
     schema = live.table.split(".", 1)[0]
     facts = facts or {}
     single_fk = {fk.columns[0]: fk for fk in live.foreign_keys if len(fk.columns) == 1}
@@ -285,6 +289,8 @@ def draft_contract(
             {"columns": _Flow(fk.columns), "references": f"{fk.ref_table}({', '.join(fk.ref_columns)})"}
             for fk in compound_fks
         ]
+    if anomalies:
+        checks["anomalies"] = {k: _Flow(v) if isinstance(v, list) else v for k, v in anomalies.items()}
     if checks:
         doc["checks"] = checks
     if facts.get("hints"):
@@ -328,12 +334,14 @@ def scaffold_contracts(
     tables: Iterable[str] = (),
     force: bool = False,
     on_skip: Callable[[str, str], None] | None = None,
+    propose: Callable[[LiveTable], dict[str, Any] | None] | None = None,
 ) -> list[Path]:
     """Write ``<out_dir>/<schema>/<table>.yml`` for every table of ``schema`` (or only ``tables``).
 
     Tables and partitioned tables are drafted; partitions, views, materialized views and
     foreign tables only when named in ``tables``. ``on_skip(table, reason)`` hears about the
     rest. Existing files are kept unless ``force``; then nothing is written at all.
+    ``propose(live)``: a ``checks.anomalies`` to draft for the table, or None.
     """
     problem = _file_name_problem(schema)
     if problem is not None:
@@ -369,7 +377,7 @@ def scaffold_contracts(
                 if on_skip is not None:
                     on_skip(live.table, f"cannot read it: {db_reason(exc)}")
                 continue
-            doc = draft_contract(live, profile, facts)
+            doc = draft_contract(live, profile, facts, propose(live) if propose else None)
             drafts[Path(out_dir) / schema / f"{name}.yml"] = render_contract(doc, live.table)
         conn.rollback()
     if not drafts:

@@ -55,7 +55,7 @@ def events(fresh_database_url: str, tmp_path: Path) -> tuple[str, Path]:
     return fresh_database_url, contracts
 
 
-def seed_history(path: Path, days: int) -> None:
+def seed_history(path: Path | str, days: int) -> None:
     """``days`` past days before RUN_DATE: about 1000 rows, 10 % NULL email, 2 h lag (+-5 %)."""
     rng, end = random.Random(7), dt.date.fromisoformat(RUN_DATE)
     records = []
@@ -76,7 +76,7 @@ def seed_history(path: Path, days: int) -> None:
     history.open_store(str(path)).append(records)
 
 
-def run_check(etlq, url: str, contracts: Path, store: Path, *extra: str) -> tuple[int, dict]:
+def run_check(etlq, url: str, contracts: Path, store: Path | str, *extra: str) -> tuple[int, dict]:
     code, out, err = etlq(
         "check", "--url", url, "--contracts", str(contracts), "--history", str(store),
         "--run-date", RUN_DATE, "--format", "json", *extra,
@@ -179,7 +179,8 @@ def test_too_little_history_is_not_evaluated_with_reason(
         ),
         (
             "{metrics: [rows]}",
-            "checks.anomalies.metrics: 'rows' is not volume, freshness or null_rate:<column>",
+            "checks.anomalies.metrics: 'rows' is not volume, freshness, null_rate:<column>,"
+            " sum:<column> or mean:<column>",
         ),
         (
             "{metrics: ['null_rate:emial']}",

@@ -53,3 +53,16 @@ def test_direction_drop_ignores_a_spike() -> None:
     assert score(points[:i], *points[i], direction="spike", min_spread=0.5).outcome == "failed"
     assert score(points[:i], *points[i], direction="drop", min_spread=0.5).outcome == "passed"
     assert START.isoformat() == points[0][0]
+
+
+def test_the_sum_drop_is_flagged_for_the_drop_not_the_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synth
+
+    i = PLANTED["sum"]
+    monkeypatch.setattr(synth, "SUM_DROP", 1.0)  # the same days without the plant
+    points = generate(5)["sum"]
+    settings = synth.SETTINGS["sum"]
+    assert score(points[:i], *points[i], **settings).outcome == "passed"  # type: ignore[arg-type]
+    monkeypatch.setattr(synth, "SUM_DROP", 0.4)
+    points = generate(5)["sum"]
+    assert score(points[:i], *points[i], **settings).outcome == "failed"  # type: ignore[arg-type]

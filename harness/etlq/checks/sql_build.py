@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 from etlq.checks.results import CheckSpec
 from etlq.contracts.kinds import BY_NAME, KINDS
 from etlq.contracts.kinds.forms import ident, predicate, table_of
-from etlq.contracts.metrics import ROW_COUNT, label, metric_column
+from etlq.contracts.metrics import DAY_TOTAL, ROW_COUNT, label, metric_column
 
 ROW_KINDS = tuple(k.name for k in KINDS if k.condition is not None)
 SCAN_KINDS = (*ROW_KINDS, *(k.name for k in KINDS if k.scan is not None))
@@ -36,13 +36,18 @@ def failing_condition(spec: CheckSpec, t: TableClause) -> ColumnElement[bool]:
 
 
 def fused_scan(
-    t: TableClause, specs: Sequence[CheckSpec], metrics: Sequence[tuple[str, str | None]] = ()
+    t: TableClause,
+    specs: Sequence[CheckSpec],
+    metrics: Sequence[tuple[str, str | None]] = (),
+    day: Any = None,
 ) -> Select[Any]:
     """ONE statement for every row-level check and every scan kind (row count, freshness) of a table.
 
     Columns: ``total``, then ``c<i>`` (failing rows of the i-th row-level spec), then what each
     scan kind adds for its i-th spec (freshness: ``fresh_max_<i>``, ``stale_<i>``), then
-    ``m<n>`` for the n-th history metric (``etlq.contracts.metrics``) that needs a column.
+    ``m<n>`` for the n-th history metric (``etlq.contracts.metrics``) that needs a column; with
+    ``day`` (the run date's rows, ``metrics.day_rows``) those are about that day, counted in
+    ``day_total``.
     """
     columns: list[ColumnElement[Any]] = [func.count().label("total")]
     for i, spec in enumerate(specs):
@@ -51,9 +56,11 @@ def fused_scan(
             columns.append(func.count().filter(kind.condition(spec, t)).label(f"c{i}"))
         elif kind.scan is not None:
             columns.extend(kind.scan(spec, t, i))
+    if metrics and day is not None:
+        columns.append(func.count().filter(day).label(DAY_TOTAL))
     for n, (metric, column) in enumerate(metrics):
         if metric != ROW_COUNT:
-            columns.append(metric_column(metric, column, t, label(n)))
+            columns.append(metric_column(metric, column, t, label(n), day))
     return select(*columns).select_from(t)
 
 

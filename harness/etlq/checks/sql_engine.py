@@ -29,7 +29,7 @@ from etlq.connect import connected, db_reason
 from etlq.contracts.graph import parents_of
 from etlq.contracts.kinds import BY_NAME
 from etlq.contracts.kinds.base import Found, SetRun
-from etlq.contracts.metrics import label, metric_value, table_metrics
+from etlq.contracts.metrics import DAY_TOTAL, day_rows, label, metric_value, partition_of, table_metrics
 from etlq.contracts.model import Contract
 from etlq.drift.catalog import Catalog, LiveTable, read_catalog
 from etlq.history import HistoryRun
@@ -160,11 +160,17 @@ def run_table(
         else:
             runnable.append(spec)
 
+    live_types = {c.name: c.type for c in live.columns}
+    metrics = table_metrics(contract, live_types) if history and history.record else []
+    partition = partition_of(contract)
+    day = None
+    if history is not None and partition and live.column(partition):
+        day = day_rows(t, partition, history.run_date)  # the metrics are about the run date's rows
+        runnable = [_on_day(s, history.run_date) for s in runnable]
     scan_specs = [s for s in runnable if s.kind in build.SCAN_KINDS]
-    metrics = table_metrics(contract, set(live.column_names)) if history and history.record else []
     total: int | None = None
     if scan_specs or metrics or any(BY_NAME[s.kind].needs_total for s in runnable):
-        scan_results, total = _run_scan(runner, t, scan_specs, order_by, metrics, history)
+        scan_results, total = _run_scan(runner, t, scan_specs, order_by, metrics, history, day)
         results.update((r.id, r) for r in scan_results)
     ctx = SetRun(
         runner.run,
@@ -189,6 +195,11 @@ def run_table(
     return [results[s.id] for s in specs]
 
 
+def _on_day(spec: CheckSpec, run_date: str) -> CheckSpec:
+    """An anomaly spec of a partitioned table, told the run date whose rows it measures."""
+    return replace(spec, params={**spec.params, "run_date": run_date}) if spec.kind == "anomaly" else spec
+
+
 def _run_scan(
     runner: _Runner,
     t: TableClause,
@@ -196,9 +207,10 @@ def _run_scan(
     order_by: Sequence[str],
     metrics: Sequence[tuple[str, str | None]],
     history: HistoryRun | None,
+    day: Any = None,
 ) -> tuple[list[CheckResult], int | None]:
     """The fused scan; if the database rejects it, each check alone, to say which one is bad."""
-    stmt = build.fused_scan(t, specs, metrics)
+    stmt = build.fused_scan(t, specs, metrics, day)
     try:
         rows, sql, seconds = runner.run(stmt)
     except _StatementFailed:
@@ -207,7 +219,8 @@ def _run_scan(
     if history is not None:
         for n, (metric, column) in enumerate(metrics):
             extra = {} if column is None else {"column": column}
-            history.add(t.fullname, metric, metric_value(metric, row, label(n)), **extra)
+            scope = row[DAY_TOTAL] if day is not None else None
+            history.add(t.fullname, metric, metric_value(metric, row, label(n), scope), **extra)
     share = seconds / max(len(specs), 1)
     results = [
         _scan_result(runner, t, spec, i, row, sql, share, order_by, history) for i, spec in enumerate(specs)

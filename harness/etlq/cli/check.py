@@ -53,7 +53,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument(
         "--history",
         metavar="URL",
-        help="metrics history store: s3://bucket/prefix, file:///path.jsonl or a path "
+        help="metrics history store: postgresql://u:p@host/db?schema=etlq_history, s3://bucket/prefix, "
+        "file:///path.jsonl or a path "
         "(default: ETLQ_HISTORY, else .etlq/history.jsonl); never the checked database",
     )
     parser.add_argument(

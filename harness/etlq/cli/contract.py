@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from etlq.cli.check import DEFAULT_CONTRACTS, database_url
 
@@ -21,6 +22,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     init.add_argument("--out", required=True, help="contract directory; files go to OUT/<schema>/<table>.yml")
     init.add_argument("--force", action="store_true", help="overwrite existing contract files")
     init.add_argument("--format", choices=("text", "json"), default="text")
+    init.add_argument(
+        "--history",
+        metavar="URL",
+        help="propose checks.anomalies for tables with 21+ days in this metrics history "
+        "(default: ETLQ_HISTORY, else .etlq/history.jsonl)",
+    )
     init.set_defaults(func=run_init)
 
     validate = actions.add_parser("validate", help="load and validate contract files, list their checks")
@@ -30,13 +37,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from etlq.anomaly_propose import propose
+    from etlq.drift.catalog import LiveTable
+    from etlq.history import open_store
     from etlq.scaffold import scaffold_contracts
 
     def skipped(table: str, reason: str) -> None:
         print(f"skipped {table}: {reason}", file=sys.stderr)
 
+    records = [r for r in open_store(args.history).records() if r["table"].startswith(f"{args.schema}.")]
+
+    def anomalies(live: LiveTable) -> dict[str, Any] | None:
+        proposal, note = propose(records, live)
+        if records:  # a store that knows this schema: say what it made of each table
+            print(f"{live.table}: {note}", file=sys.stderr)
+        return proposal
+
     written = scaffold_contracts(
-        database_url(args.url), args.schema, args.out, tables=args.table, force=args.force, on_skip=skipped
+        database_url(args.url),
+        args.schema,
+        args.out,
+        tables=args.table,
+        force=args.force,
+        on_skip=skipped,
+        propose=anomalies,
     )
     if args.format == "json":
         print(json.dumps({"written": [str(p) for p in written]}, indent=2))

@@ -70,7 +70,8 @@ def parse_contract(text: str, path: Path) -> Contract:
     if "checks" in doc:
         checks = f.attempt(f.typed, doc, "checks", (dict,), "a mapping", "at top level")
         if checks is not None:
-            fields["checks"] = parse_checks(f, checks, default, names)
+            types = {c.name: c.type for c in fields["columns"]}
+            fields["checks"] = parse_checks(f, checks, default, names, types)
     fields.update(parse_top_level(f, doc, default, names))
     f.raise_problems()
     fields["extra"] = {k: v for k, v in doc.items() if k.startswith("x-")}

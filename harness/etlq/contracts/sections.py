@@ -8,6 +8,7 @@ the kind that owns it.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from etlq.contracts.kinds import KINDS
@@ -95,10 +96,17 @@ def parse_column(f: Source, name: str, spec: Any, line: int, default: Severity) 
     return Column(**fields)
 
 
-def parse_checks(f: Source, checks: YMap, default: Severity, column_names: set[str]) -> dict[str, Any]:
-    """The ``checks`` mapping, key -> what the owning kind parsed (``Contract.checks``)."""
+def parse_checks(
+    f: Source,
+    checks: YMap,
+    default: Severity,
+    column_names: set[str],
+    column_types: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``checks`` mapping, key -> what the owning kind parsed (``Contract.checks``);
+    ``column_types``: name -> type of the columns that parsed."""
     f.attempt(f.known_keys, checks, CHECK_KEYS, "in checks")
-    scope = TableScope(f, checks, default, column_names)
+    scope = TableScope(f, checks, default, column_names, dict(column_types or {}))
     parsed = {
         key: f.attempt(kind.parse_check, scope, key)
         for kind in KINDS

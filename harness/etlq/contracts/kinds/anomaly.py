@@ -1,13 +1,17 @@
-"""``checks.anomalies``: today's volume, null rate or freshness lag against the metrics history.
+"""``checks.anomalies``: today's volume, null rate, freshness lag or a numeric column's sum or
+mean against the metrics history.
 
 ```yaml
 checks:
   anomalies:
-    metrics: [volume, freshness, "null_rate:email"]   # one check each: ::anomaly[<metric>]
+    metrics: [volume, freshness, "null_rate:email", "sum:amount", "mean:amount"]  # ::anomaly[<metric>]
     sensitivity: 5          # band = baseline +- sensitivity * robust spread (default 5)
     direction: both         # drop | spike | both (default both)
     min_history: 21         # days of history before the check can fail (default 21)
     seasonality: [weekly, month_end]   # default none
+    partition: run_date     # the column holding each row's run date (date, timestamp or
+                            # 'YYYY-MM-DD' text): metrics are about that day's rows, and
+                            # `etlq history backfill` can compute past days
 ```
 
 Today's value comes from the table's fused scan (``etlq.contracts.metrics``); the history from
@@ -21,20 +25,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
+from sqlalchemy import func
+
 from etlq.anomaly import DIRECTIONS, SEASONALITIES, score
 from etlq.contracts.kinds.base import LAST, CheckKind, Entry, Found, Result, Spec, TableScope
-from etlq.contracts.metrics import FRESHNESS_LAG, NULL_FRACTION, ROW_COUNT, metric_column, metric_value
+from etlq.contracts.metrics import (
+    FRESHNESS_LAG,
+    MEAN,
+    NULL_FRACTION,
+    ROW_COUNT,
+    SUM,
+    day_rows,
+    metric_column,
+    metric_value,
+)
 from etlq.contracts.model import Contract, Rule
+from etlq.contracts.types import is_numeric_type, is_temporal_type, is_text_type
 from etlq.contracts.validate import describe, severity_of
+from etlq.errors import ContractError
 
-KEYS = ("metrics", "sensitivity", "direction", "min_history", "seasonality", "severity")
+KEYS = ("metrics", "sensitivity", "direction", "min_history", "seasonality", "partition", "severity")
 DEFAULTS = {"sensitivity": 5.0, "direction": "both", "min_history": 21, "seasonality": ()}
 # per metric: the recorded metric, and the spread floors (relative, absolute) of a calm history
 WATCHED = {
     "volume": (ROW_COUNT, 0.05, 0.0),
     "null_rate": (NULL_FRACTION, 0.5, 0.002),
     "freshness": (FRESHNESS_LAG, 0.5, 60.0),
+    "sum": (SUM, 0.05, 0.0),
+    "mean": (MEAN, 0.05, 0.0),
 }
+WITH_COLUMN = ("null_rate", "sum", "mean")
+NAMES = "volume, freshness, null_rate:<column>, sum:<column> or mean:<column>"
 NO_HISTORY = "no metrics history for this run (pass --history URL or set ETLQ_HISTORY)"
 
 
@@ -49,15 +70,21 @@ class History(Protocol):
 def _metric(scope: TableScope, token: Any, line: int) -> str:
     f = scope.f
     if not isinstance(token, str) or token.split(":", 1)[0] not in WATCHED:
-        raise f.fail(
-            line,
-            f"checks.anomalies.metrics: {token!r} is not volume, freshness or null_rate:<column>",
-        )
+        raise f.fail(line, f"checks.anomalies.metrics: {token!r} is not {NAMES}")
     name, _, column = token.partition(":")
-    if name == "null_rate":
+    if name in WITH_COLUMN:
         if not column:
-            raise f.fail(line, "checks.anomalies.metrics: null_rate needs a column, e.g. 'null_rate:email'")
+            raise f.fail(line, f"checks.anomalies.metrics: {name} needs a column, e.g. '{name}:amount'")
         scope.columns_exist((column,), line, "checks.anomalies.metrics")
+        col_type = scope.column_types.get(column)
+        if name != "null_rate" and col_type is not None and not is_numeric_type(col_type):
+            numeric = [c for c, t in scope.column_types.items() if is_numeric_type(t)]
+            fix = f"watch a numeric column ('{name}:{numeric[0]}')" if numeric else "watch a numeric column"
+            raise ContractError(
+                f"{f.where}:{line}: checks.anomalies.metrics: {token!r} needs a numeric column,"
+                f" but {column!r} is {col_type}",
+                f"{fix}, or 'null_rate:{column}' for this one",
+            )
     elif column:
         raise f.fail(line, f"checks.anomalies.metrics: {name} takes no column, got {token!r}")
     elif name == "freshness" and "column" not in (scope.checks.get("freshness") or {}):
@@ -99,7 +126,25 @@ def _parse_check(scope: TableScope, key: str) -> Rule:
                 f"got {describe(seasons)}",
             )
         value["seasonality"] = tuple(seasons)
+    if "partition" in spec:
+        value["partition"] = _partition(scope, spec, context)
     return Rule(value, severity_of(f, spec, scope.default, context), scope.checks.key_lines["anomalies"])
+
+
+def _partition(scope: TableScope, spec: Any, context: str) -> str:
+    f, line = scope.f, spec.key_lines["partition"]
+    column = f.typed(spec, "partition", (str,), "the column holding each row's run date", context)
+    scope.columns_exist((column,), line, "checks.anomalies.partition")
+    col_type = scope.column_types.get(column)
+    if col_type is not None and not (
+        col_type == "date" or col_type.startswith("timestamp") or is_text_type(col_type)
+    ):
+        kind = "a time of day" if is_temporal_type(col_type) else col_type
+        raise ContractError(
+            f"{f.where}:{line}: checks.anomalies.partition: {column!r} is {kind}, not a run date",
+            "name a date, timestamp or 'YYYY-MM-DD' text column",
+        )
+    return str(column)
 
 
 def _plan(contract: Contract) -> list[Entry]:
@@ -124,13 +169,24 @@ def _plan(contract: Contract) -> list[Entry]:
     return entries
 
 
-def _scan(spec: Spec, t: Any, i: int) -> list[Any]:
+def _day(spec: Spec, t: Any) -> Any:
+    """The run date's rows when the table is partitioned and the run has a date, else None."""
     p = spec.params
-    return [] if p["metric"] == ROW_COUNT else [metric_column(p["metric"], p["column"], t, f"anomaly_{i}")]
+    return day_rows(t, p["partition"], p["run_date"]) if p.get("partition") and p.get("run_date") else None
+
+
+def _scan(spec: Spec, t: Any, i: int) -> list[Any]:
+    p, day = spec.params, _day(spec, t)
+    columns = [] if day is None else [func.count().filter(day).label(f"anomaly_{i}_n")]
+    if p["metric"] != ROW_COUNT:
+        columns.append(metric_column(p["metric"], p["column"], t, f"anomaly_{i}", day))
+    return columns
 
 
 def _read(spec: Spec, row: Mapping[str, Any], i: int) -> Found:
-    return Found(0, row["total"], facts={"value": metric_value(spec.params["metric"], row, f"anomaly_{i}")})
+    total = row.get(f"anomaly_{i}_n")
+    value = metric_value(spec.params["metric"], row, f"anomaly_{i}", total)
+    return Found(0, row["total"], facts={"value": value})
 
 
 def judge(spec: Spec, found: Found, history: History | None) -> Found:
@@ -166,7 +222,7 @@ def _describe(result: Result, facts: dict[str, Any]) -> str:
     if "low" not in facts:
         return result.message
     watch, direction = result.spec.params["watch"], result.spec.params["direction"]
-    where = f"{watch}[{result.spec.params['column']}]" if watch == "null_rate" else watch
+    where = f"{watch}[{result.spec.params['column']}]" if watch in WITH_COLUMN else watch
     state = "outside" if result.failing else "within"
     return (
         f"{where} on {facts['run_date']} is {_num(facts['value'])}, {state} the expected band "
@@ -177,7 +233,7 @@ def _describe(result: Result, facts: dict[str, Any]) -> str:
 
 KIND = CheckKind(
     name="anomaly",
-    summary="checks.anomalies: volume, null rate or freshness lag within the band of its own history",
+    summary="checks.anomalies: volume, null rate, freshness lag, sum or mean within the band of its history",
     plan=_plan,
     describe=_describe,
     check_keys=("anomalies",),
@@ -185,7 +241,7 @@ KIND = CheckKind(
     scan=_scan,
     read_scan=_read,
     judge=judge,
-    needs=lambda spec: [(None, (spec.params["column"],))] if spec.params["column"] else [],
+    needs=lambda spec: [(None, tuple(c for c in (spec.params["column"], spec.params.get("partition")) if c))],
     aggregate=True,
     no_gx="an anomaly compares with the metrics history, which only the SQL engine records",
 )

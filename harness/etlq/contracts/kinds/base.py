@@ -141,6 +141,7 @@ class TableScope:
     checks: YMap
     default: Severity
     column_names: set[str]
+    column_types: Mapping[str, str] = field(default_factory=dict)  # of the columns that parsed
 
     def entry(self, key: str, allowed: tuple[str, ...]) -> tuple[YMap, str]:
         context = f"in checks.{key}"
