@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -49,7 +50,8 @@ def run_init(args: argparse.Namespace) -> int:
 
     def anomalies(live: LiveTable) -> dict[str, Any] | None:
         proposal, note = propose(records, live)
-        if records:  # a store that knows this schema: say what it made of each table
+        # say what the store gave: always when a store was named, else only a proposal made
+        if records and (proposal is not None or args.history or os.environ.get("ETLQ_HISTORY")):
             print(f"{live.table}: {note}", file=sys.stderr)
         return proposal
 

@@ -133,9 +133,10 @@ def _suites(url: str, endpoint: str, run_date: dt.date, contracts: Path, results
         f"--alluredir={results}",
         "--clean-alluredir",
     ]
-    # The planted-defect tests load their own defective data, which deployed mode never does (they
-    # would only skip here); `make test` runs them in local mode.
+    # The planted-defect tests and the scenarios load their own data, which deployed mode never
+    # does (they would only skip here); `make test` runs them in local mode.
     command += ["--deselect", "suites/regression/test_planted_defects.py"]
+    command += ["--deselect", "suites/regression/test_scenarios.py"]
     proc = subprocess.run(command, cwd=PROJECT, check=False, capture_output=True, text=True)
     tail = [line for line in proc.stdout.splitlines() if line.strip()][-1:]
     print(f"    pytest: {tail[0] if tail else 'no output'}")
