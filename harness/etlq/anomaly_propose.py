@@ -10,7 +10,8 @@ recorded days of ``row_count`` (the kind's default, 21):
   20 % apart; ``month_end`` when 2 month-ends or more show a median volume more than 30 % off
   the other days'.
 
-A table with less history gets no proposal, and a note saying how many days it has.
+A table with less history gets no proposal, and a note saying how many days it has (none
+for a table the history has never seen).
 """
 
 from __future__ import annotations
@@ -68,9 +69,12 @@ def seasonality(volume: Mapping[str, float]) -> list[str]:
 def propose(
     records: Iterable[Mapping[str, Any]], live: LiveTable, min_history: int = MIN_HISTORY
 ) -> tuple[dict[str, Any] | None, str]:
-    """(the ``checks.anomalies`` mapping to draft, or None; a note saying why / from what)."""
+    """(the ``checks.anomalies`` mapping to draft, or None; a note saying why / from what, or
+    "" for a table without any recorded day)."""
     series = _days(records, live.table)
     volume = series.get((ROW_COUNT, None), {})
+    if not volume:
+        return None, ""  # never recorded: nothing to say
     if len(volume) < min_history:
         return None, f"{len(volume)} day(s) of history, {min_history} needed to propose checks.anomalies"
     keys = set(live.primary_key) | {c for fk in live.foreign_keys for c in fk.columns}

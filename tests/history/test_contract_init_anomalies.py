@@ -93,3 +93,15 @@ def test_a_flat_history_proposes_no_seasonality_and_no_store_changes_nothing(
     assert sales["checks"]["anomalies"] == {"metrics": ["volume", "null_rate:region", "sum:amount"]}
     sales, _, err = init(etlq, shop, tmp_path / "none.jsonl", tmp_path / "b")
     assert "anomalies" not in sales.get("checks", {}) and err == ""
+    # shop.fresh was never recorded: no note about it (the earlier run said nothing of it either)
+    _, _, err = init(etlq, shop, store, tmp_path / "c")
+    assert err == "shop.sales: proposed checks.anomalies from 21 day(s) of history\n"
+
+
+def test_without_history_option_nothing_is_proposed(shop: str, etlq: Any, tmp_path: Path) -> None:
+    seed(tmp_path / "etlq-history.jsonl", "shop.sales", 30, weekly=False)  # the fixture's ETLQ_HISTORY
+    code, _, err = etlq("contract", "init", "--url", shop, "--schema", "shop", "--out", str(tmp_path / "c"))
+    sales = yaml.safe_load((tmp_path / "c" / "shop" / "sales.yml").read_text())
+    assert (code, err) == (0, "") and "anomalies" not in sales.get("checks", {})
+    _, _, err = init(etlq, shop, tmp_path / "etlq-history.jsonl", tmp_path / "d")
+    assert "proposed checks.anomalies from 30 day(s)" in err

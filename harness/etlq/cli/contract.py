@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
@@ -27,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--history",
         metavar="URL",
         help="propose checks.anomalies for tables with 21+ days in this metrics history "
-        "(default: ETLQ_HISTORY, else .etlq/history.jsonl)",
+        "(only with this option; a store URL as for `etlq check --history`)",
     )
     init.set_defaults(func=run_init)
 
@@ -46,12 +45,15 @@ def run_init(args: argparse.Namespace) -> int:
     def skipped(table: str, reason: str) -> None:
         print(f"skipped {table}: {reason}", file=sys.stderr)
 
-    records = [r for r in open_store(args.history).records() if r["table"].startswith(f"{args.schema}.")]
+    records = (
+        [r for r in open_store(args.history).records() if r["table"].startswith(f"{args.schema}.")]
+        if args.history  # opt-in: a draft does not change with whatever history lies around
+        else []
+    )
 
     def anomalies(live: LiveTable) -> dict[str, Any] | None:
         proposal, note = propose(records, live)
-        # say what the store gave: always when a store was named, else only a proposal made
-        if records and (proposal is not None or args.history or os.environ.get("ETLQ_HISTORY")):
+        if note:  # a table the history knows: say what it made of it
             print(f"{live.table}: {note}", file=sys.stderr)
         return proposal
 
